@@ -1,0 +1,148 @@
+"""Load MNIST and Fashion-MNIST from the IDX files in the project's data/ folder.
+
+    X_train, y_train = load_mnist("train")   # X (60000, 784) float32 in [0, 1]; y (60000,) int64
+    X_test, y_test = load_mnist("test")      # X (10000, 784), y (10000,)
+
+The folder holding the files is, in order of precedence: the `data_dir=` argument, the environment
+variable MLP_LIB_DATA_DIR, the project's data/ folder. Each dataset lives in a subfolder of it
+(data/mnist/, data/fashion-mnist/).
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .idx import IDXFormatError, read_idx
+
+_FILES = {
+    "train": {"images": "train-images-idx3-ubyte.gz", "labels": "train-labels-idx1-ubyte.gz"},
+    "test": {"images": "t10k-images-idx3-ubyte.gz", "labels": "t10k-labels-idx1-ubyte.gz"},
+}
+
+# For each dataset: the files of each split, the SHA-256 of each file's DECOMPRESSED content
+# (mirrors compress differently, so the .gz bytes differ while the content does not), the class names.
+DATASETS = {
+    "mnist": {
+        "files": _FILES,
+        "sha256": {
+            "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        },
+        "class_names": ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+    },
+    "fashion-mnist": {
+        "files": _FILES,
+        "sha256": {
+            "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        },
+        "class_names": (
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+    },
+}
+SPLITS = ("train", "test")
+IMAGE_SHAPE = (28, 28)
+
+
+def default_data_dir():
+    """The folder that holds the dataset folders: $MLP_LIB_DATA_DIR if set, else the project's data/."""
+    env = os.environ.get("MLP_LIB_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def dataset_dir(dataset="mnist", data_dir=None):
+    """The folder of one dataset's files: `data_dir / dataset`, data_dir defaulting to default_data_dir()."""
+    check_dataset(dataset)
+    return Path(data_dir if data_dir is not None else default_data_dir()) / dataset
+
+
+def check_dataset(dataset):
+    """Raise ValueError unless `dataset` is a key of DATASETS."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+
+
+def class_names(dataset="mnist"):
+    """The names of the classes 0..9 of `dataset`, e.g. class_names("fashion-mnist")[9] == "Ankle boot"."""
+    check_dataset(dataset)
+    return DATASETS[dataset]["class_names"]
+
+
+def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True, dtype=np.float32):
+    """Load one split of MNIST (or Fashion-MNIST) as a flat image matrix and a label vector.
+
+    Shapes: X (N, 784), one image per row, pixels in row-major order; y (N,). N = 60000 or 10000.
+
+    Parameters
+    ----------
+    split : "train" or "test".
+    dataset : "mnist" or "fashion-mnist".
+    data_dir : folder holding the dataset folders; default $MLP_LIB_DATA_DIR, else the project's data/.
+    normalize : if True, pixels are divided by 255 into [0, 1]; if False, they keep their values 0..255.
+    dtype : np.float32 (default) or np.float64, the dtype of X.
+
+    Returns
+    -------
+    X : (N, 784) array of `dtype`.
+    y : (N,) int64 array of labels 0..9.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
+    folder = dataset_dir(dataset, data_dir)
+    dtype = _float_dtype(dtype)
+
+    paths = {kind: folder / name for kind, name in DATASETS[dataset]["files"][split].items()}
+    for path in paths.values():
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path} not found. Download the {dataset} files with "
+                f"`python -m mlp_lib download --dataset {dataset} --data-dir {folder.parent}` "
+                f"(in Python: `from mlp_lib.download import download; download({dataset!r}, {str(folder.parent)!r})`), "
+                f"or point data_dir= or the MLP_LIB_DATA_DIR environment variable at a folder "
+                f"that has a {dataset}/ subfolder with the four .gz files"
+            )
+    images = read_idx(paths["images"])  # (N, 28, 28) uint8
+    labels = read_idx(paths["labels"])  # (N,) uint8
+
+    if images.dtype != np.uint8 or images.shape[1:] != IMAGE_SHAPE:
+        raise IDXFormatError(
+            f"{paths['images']}: expected uint8 images of shape (N, 28, 28), got {images.dtype} of shape "
+            f"{images.shape}; is this the right file? Re-download it with `python -m mlp_lib download`"
+        )
+    n_classes = len(DATASETS[dataset]["class_names"])
+    if labels.dtype != np.uint8 or labels.ndim != 1 or labels.max(initial=0) >= n_classes:
+        raise IDXFormatError(
+            f"{paths['labels']}: expected a vector of uint8 labels 0..{n_classes - 1}, got {labels.dtype} "
+            f"of shape {labels.shape}; is this the right file? Re-download it with `python -m mlp_lib download`"
+        )
+    if len(images) != len(labels):
+        raise IDXFormatError(
+            f"{folder}: {len(images)} images but {len(labels)} labels for the {split!r} split, expected the same "
+            f"number; the files do not belong together. Re-download them with `python -m mlp_lib download`"
+        )
+
+    X = images.reshape(len(images), -1).astype(dtype)  # (N, 784)
+    if normalize:
+        X /= 255  # in place, stays in `dtype`
+    y = labels.astype(np.int64)  # (N,)
+    return X, y
+
+
+def _float_dtype(dtype):
+    """np.dtype(dtype) if it is float32 or float64, else a ValueError."""
+    try:
+        ok = dtype is not None and np.dtype(dtype) in (np.float32, np.float64)
+    except TypeError:  # not a dtype at all, e.g. "floot32"
+        ok = False
+    if not ok:
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
+    return np.dtype(dtype)

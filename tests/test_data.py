@@ -1,0 +1,170 @@
+"""Tests for mlp_lib.data: unit tests on tiny IDX files in tmp_path, then the real MNIST facts in data/."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mlp_lib.data
+from mlp_lib.data import DATASETS, class_names, dataset_dir, default_data_dir, load_mnist
+from mlp_lib.download import verify
+from mlp_lib.idx import IDXFormatError, write_idx
+
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+PROJECT_DATA = Path(mlp_lib.data.__file__).resolve().parent.parent / "data"  # whatever MLP_LIB_DATA_DIR says
+
+
+def make_tiny_dataset(root, dataset="mnist", split="train", n=5, image_shape=(28, 28), n_labels=None, seed=0):
+    """Write n random images and labels as `root/dataset/<split files>`; return (images, labels)."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(n, *image_shape), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=n_labels if n_labels is not None else n, dtype=np.uint8)
+    folder = root / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    files = DATASETS[dataset]["files"][split]
+    write_idx(folder / files["images"], images)
+    write_idx(folder / files["labels"], labels)
+    return images, labels
+
+
+# ---------- unit tests on tiny files ----------
+
+
+def test_load_mnist_returns_flat_float32_images_in_0_1_and_int64_labels(tmp_path):
+    images, labels = make_tiny_dataset(tmp_path)
+    X, y = load_mnist(data_dir=tmp_path)
+    assert X.shape == (5, 784) and X.dtype == np.float32
+    assert y.shape == (5,) and y.dtype == np.int64
+    np.testing.assert_array_equal(X, images.reshape(5, 784).astype(np.float32) / np.float32(255))
+    np.testing.assert_array_equal(y, labels)
+
+
+def test_load_mnist_keeps_0_255_values_when_not_normalized(tmp_path):
+    images, _ = make_tiny_dataset(tmp_path, split="test")
+    X, _ = load_mnist("test", data_dir=tmp_path, normalize=False, dtype=np.float64)
+    assert X.dtype == np.float64
+    np.testing.assert_array_equal(X, images.reshape(5, 784))
+
+
+def test_data_dir_argument_wins_over_environment_variable(tmp_path, monkeypatch):
+    make_tiny_dataset(tmp_path / "from_env", n=3)
+    make_tiny_dataset(tmp_path / "from_arg", n=4)
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", str(tmp_path / "from_env"))
+    assert load_mnist()[0].shape == (3, 784)
+    assert load_mnist(data_dir=tmp_path / "from_arg")[0].shape == (4, 784)
+
+
+def test_default_data_dir_is_env_variable_else_project_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLP_LIB_DATA_DIR", raising=False)
+    assert default_data_dir() == PROJECT_DATA
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", str(tmp_path))
+    assert default_data_dir() == tmp_path
+    assert dataset_dir("fashion-mnist") == tmp_path / "fashion-mnist"
+
+
+def test_missing_file_message_names_the_path_and_how_to_download(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"mnist/train-images-idx3-ubyte.gz not found") as info:
+        load_mnist(data_dir=tmp_path)
+    message = str(info.value)
+    assert f"python -m mlp_lib download --dataset mnist --data-dir {tmp_path}" in message
+    assert "MLP_LIB_DATA_DIR" in message
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"split": "validation"}, r"split must be one of \['train', 'test'\], got 'validation'"),
+        ({"dataset": "cifar10"}, r"dataset must be one of \['fashion-mnist', 'mnist'\], got 'cifar10'"),
+        ({"dtype": np.float16}, r"dtype must be np.float32 or np.float64, got <class 'numpy.float16'>"),
+        ({"dtype": "floot32"}, r"dtype must be np.float32 or np.float64, got 'floot32'"),
+        ({"dtype": None}, r"dtype must be np.float32 or np.float64, got None"),
+    ],
+)
+def test_load_mnist_rejects_bad_arguments(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_mnist(data_dir=tmp_path, **kwargs)
+
+
+def test_load_mnist_rejects_images_that_are_not_28x28(tmp_path):
+    make_tiny_dataset(tmp_path, image_shape=(27, 27))
+    message = r"expected uint8 images of shape \(N, 28, 28\), got uint8 of shape \(5, 27, 27\)"
+    with pytest.raises(IDXFormatError, match=message):
+        load_mnist(data_dir=tmp_path)
+
+
+def test_load_mnist_rejects_different_numbers_of_images_and_labels(tmp_path):
+    make_tiny_dataset(tmp_path, n=5, n_labels=4)
+    with pytest.raises(IDXFormatError, match=r"5 images but 4 labels for the 'train' split, expected the same number"):
+        load_mnist(data_dir=tmp_path)
+
+
+def test_load_mnist_rejects_labels_out_of_range(tmp_path):
+    make_tiny_dataset(tmp_path)
+    write_idx(tmp_path / "mnist" / "train-labels-idx1-ubyte.gz", np.array([0, 1, 2, 3, 10], dtype=np.uint8))
+    with pytest.raises(IDXFormatError, match=r"expected a vector of uint8 labels 0..9, got uint8 of shape \(5,\)"):
+        load_mnist(data_dir=tmp_path)
+
+
+def test_class_names():
+    assert class_names("mnist") == tuple("0123456789")
+    assert class_names("fashion-mnist")[0] == "T-shirt/top" and class_names("fashion-mnist")[9] == "Ankle boot"
+    with pytest.raises(ValueError, match=r"dataset must be one of .* got 'emnist'"):
+        class_names("emnist")
+
+
+# ---------- the real data shipped in data/ ----------
+
+
+@pytest.fixture(scope="module")
+def mnist_train():
+    return load_mnist("train", data_dir=PROJECT_DATA)
+
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    return load_mnist("test", data_dir=PROJECT_DATA)
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
+def test_every_shipped_file_has_the_published_sha256(dataset):
+    assert verify(dataset, PROJECT_DATA) == {name: True for name in DATASETS[dataset]["sha256"]}
+
+
+def test_mnist_train_shapes_dtypes_and_range(mnist_train):
+    X, y = mnist_train
+    assert X.shape == (60000, 784) and X.dtype == np.float32
+    assert y.shape == (60000,) and y.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+
+
+def test_mnist_train_facts(mnist_train):
+    X, y = mnist_train
+    assert np.bincount(y).tolist() == MNIST_TRAIN_COUNTS
+    assert y[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert round(float(X.mean(dtype=np.float64)), 4) == 0.1307
+    assert round(float(X.std(dtype=np.float64)), 4) == 0.3081
+
+
+def test_mnist_test_facts(mnist_test):
+    X, y = mnist_test
+    assert X.shape == (10000, 784)
+    assert np.bincount(y).tolist() == MNIST_TEST_COUNTS
+    assert y[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+def test_mnist_float64_and_unnormalized_options_agree_with_default(mnist_test):
+    X32, _ = mnist_test
+    X64, _ = load_mnist("test", data_dir=PROJECT_DATA, dtype=np.float64)
+    raw, _ = load_mnist("test", data_dir=PROJECT_DATA, normalize=False, dtype=np.float64)
+    assert X64.dtype == np.float64 and raw.dtype == np.float64
+    assert raw.min() == 0.0 and raw.max() == 255.0 and np.array_equal(raw, np.round(raw))
+    np.testing.assert_allclose(X64, raw / 255, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(X32, X64, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("split, n", [("train", 6000), ("test", 1000)])
+def test_fashion_mnist_has_shape_28x28_and_balanced_classes(split, n):
+    X, y = load_mnist(split, "fashion-mnist", data_dir=PROJECT_DATA)
+    assert X.shape == (10 * n, 784) and X.dtype == np.float32
+    assert np.bincount(y).tolist() == [n] * 10

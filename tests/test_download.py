@@ -1,0 +1,192 @@
+"""Tests for mlp_lib.download against a local HTTP server; the internet is never contacted.
+
+The checksums in DATASETS are those of the real files, so most tests register a tiny dataset
+"tiny" in DATASETS (with monkeypatch) whose files and checksums the test makes itself.
+"""
+
+import gzip
+import hashlib
+import http.server
+import os
+import socket
+import threading
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mlp_lib.data
+from mlp_lib.data import DATASETS
+from mlp_lib.download import DownloadError, download, verify
+from mlp_lib.idx import read_idx
+
+PROJECT_MNIST = Path(mlp_lib.data.__file__).resolve().parent.parent / "data" / "mnist"
+TINY_CONTENT = {  # file name -> decompressed content of the tiny dataset's files
+    "a-idx1-ubyte.gz": bytes.fromhex("00000801" "00000003" "070201"),
+    "b-idx1-ubyte.gz": bytes.fromhex("00000801" "00000002" "0509"),
+}
+
+
+class Server:
+    """A local HTTP server; `routes` maps a URL path to the bytes served there (anything else: 404)."""
+
+    def __init__(self):
+        self.routes = {}
+        self.requests = Counter()  # URL path -> number of GET requests
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests[self.path] += 1
+                body = server.routes.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def mirror(self, name, files):
+        """Serve `files` ({file name: bytes}) under /name/ and return that base URL."""
+        for file_name, body in files.items():
+            self.routes[f"/{name}/{file_name}"] = body
+        return f"{self.url}/{name}/"
+
+
+@pytest.fixture
+def server():
+    server = Server()
+    thread = threading.Thread(target=server.httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def closed_port_url():
+    """A base URL on 127.0.0.1 where nothing listens: connecting is refused, as when offline."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/mnist/"
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """Register the dataset "tiny" in DATASETS with the checksums of TINY_CONTENT."""
+    sha256 = {name: hashlib.sha256(content).hexdigest() for name, content in TINY_CONTENT.items()}
+    monkeypatch.setitem(DATASETS, "tiny", {"files": {}, "sha256": sha256, "class_names": tuple("0123456789")})
+    return "tiny"
+
+
+def gzipped(files):
+    return {name: gzip.compress(content) for name, content in files.items()}
+
+
+GOOD = gzipped(TINY_CONTENT)
+CORRUPT = gzipped({name: content[:-1] + b"\xff" for name, content in TINY_CONTENT.items()})  # valid gzip, wrong bytes
+TRUNCATED = {name: gz[: len(gz) // 2] for name, gz in GOOD.items()}
+
+
+def test_download_from_a_good_mirror_writes_verified_files_and_no_temporary_file(tmp_path, server, tiny):
+    folder = download(tiny, tmp_path, mirrors=[server.mirror("good", GOOD)], progress=False)
+    assert folder == tmp_path / "tiny"
+    assert sorted(os.listdir(folder)) == sorted(TINY_CONTENT)
+    assert verify(tiny, tmp_path) == {name: True for name in TINY_CONTENT}
+    assert read_idx(folder / "a-idx1-ubyte.gz").tolist() == [7, 2, 1]
+
+
+def test_download_moves_on_from_a_corrupt_mirror_to_a_good_one(tmp_path, server, tiny):
+    mirrors = [server.mirror("corrupt", CORRUPT), server.mirror("missing", {}), server.mirror("good", GOOD)]
+    download(tiny, tmp_path, mirrors=mirrors, progress=False)
+    assert verify(tiny, tmp_path) == {name: True for name in TINY_CONTENT}
+    assert sorted(os.listdir(tmp_path / "tiny")) == sorted(TINY_CONTENT)
+    for name in TINY_CONTENT:
+        assert server.requests[f"/corrupt/{name}"] == server.requests[f"/missing/{name}"] == 1
+
+
+def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(tmp_path, server, tiny, closed_port_url):
+    mirrors = [
+        server.mirror("corrupt", CORRUPT),
+        server.mirror("truncated", TRUNCATED),
+        server.mirror("missing", {}),
+        closed_port_url,
+    ]
+    with pytest.raises(DownloadError) as info:
+        download(tiny, tmp_path, mirrors=mirrors, progress=False)
+    message = str(info.value)
+    assert message.startswith("could not download a-idx1-ubyte.gz of 'tiny'; every mirror failed:")
+    assert f"{server.url}/corrupt/a-idx1-ubyte.gz: checksum mismatch: the content's SHA-256 is" in message
+    assert f"{server.url}/truncated/a-idx1-ubyte.gz: not a complete gzip file (Compressed file ended" in message
+    assert f"{server.url}/missing/a-idx1-ubyte.gz: HTTP error 404 Not Found" in message
+    assert f"{closed_port_url}a-idx1-ubyte.gz: could not connect (" in message
+    assert "offline" not in message  # some servers did answer
+    assert f"copy the tiny .gz files by hand into {tmp_path / 'tiny'}" in message
+    assert os.listdir(tmp_path / "tiny") == []  # neither the final file nor a temporary one
+
+
+def test_download_when_offline_says_so(tmp_path, tiny, closed_port_url):
+    with pytest.raises(DownloadError, match=r"(?s)could not connect .*You seem to be offline") as info:
+        download(tiny, tmp_path, mirrors=[closed_port_url, closed_port_url], timeout=5, progress=False)
+    assert str(info.value).count("could not connect") == 2
+    assert os.listdir(tmp_path / "tiny") == []
+
+
+def test_download_without_mirrors_raises(tmp_path, tiny):
+    with pytest.raises(DownloadError, match=r"every mirror failed:\n  \(no mirrors were given\)"):
+        download(tiny, tmp_path, mirrors=[], progress=False)
+
+
+def test_download_skips_files_already_present_and_valid(tmp_path, server, tiny):
+    good = server.mirror("good", GOOD)
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "a-idx1-ubyte.gz").write_bytes(gzip.compress(TINY_CONTENT["a-idx1-ubyte.gz"], 1))
+    download(tiny, tmp_path, mirrors=[good], progress=False)
+    assert server.requests == Counter({"/good/b-idx1-ubyte.gz": 1})
+    download(tiny, tmp_path, mirrors=[good], progress=False)  # everything present: no request at all
+    assert server.requests == Counter({"/good/b-idx1-ubyte.gz": 1})
+
+
+def test_download_replaces_a_damaged_file_and_force_downloads_again(tmp_path, server, tiny):
+    good = server.mirror("good", GOOD)
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "a-idx1-ubyte.gz").write_bytes(GOOD["a-idx1-ubyte.gz"][:-3])
+    download(tiny, tmp_path, mirrors=[good], progress=False)
+    assert verify(tiny, tmp_path) == {name: True for name in TINY_CONTENT}
+    download(tiny, tmp_path, mirrors=[good], force=True, progress=False)
+    assert server.requests == Counter({"/good/a-idx1-ubyte.gz": 2, "/good/b-idx1-ubyte.gz": 2})
+
+
+def test_verify_reports_missing_and_damaged_files(tmp_path, tiny):
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "a-idx1-ubyte.gz").write_bytes(CORRUPT["a-idx1-ubyte.gz"])
+    assert verify(tiny, tmp_path) == {"a-idx1-ubyte.gz": False, "b-idx1-ubyte.gz": False}
+
+
+def test_download_of_the_real_mnist_label_files(tmp_path, server, monkeypatch):
+    names = ["train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    real = {name: (PROJECT_MNIST / name).read_bytes() for name in names}
+    sha256 = {name: DATASETS["mnist"]["sha256"][name] for name in names}  # the published checksums
+    monkeypatch.setitem(DATASETS, "mnist-labels", {"files": {}, "sha256": sha256, "class_names": tuple("0123456789")})
+    broken = {name: gz[:-100] for name, gz in real.items()}
+    mirrors = [server.mirror("truncated", broken), server.mirror("good", real)]
+    folder = download("mnist-labels", tmp_path, mirrors=mirrors, progress=False)
+    assert sorted(os.listdir(folder)) == sorted(names)
+    labels = read_idx(folder / "t10k-labels-idx1-ubyte.gz")
+    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(read_idx(folder / "train-labels-idx1-ubyte.gz")).sum() == 60000
+
+
+def test_download_rejects_an_unknown_dataset(tmp_path):
+    with pytest.raises(ValueError, match=r"dataset must be one of \['fashion-mnist', 'mnist'\], got 'cifar10'"):
+        download("cifar10", tmp_path)

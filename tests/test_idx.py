@@ -1,0 +1,187 @@
+"""Tests for mlp_lib.idx: reading and writing IDX files, raw and gzip-compressed."""
+
+import gzip
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+from mlp_lib.idx import IDX_DTYPES, IDXFormatError, read_idx, write_bytes_atomically, write_idx
+
+# A 2x3 uint8 array [[1, 2, 3], [4, 5, 6]], worked out by hand:
+# magic 00 00 08 02 (two zeros, type 0x08 = uint8, 2 dimensions), sizes 2 and 3 as big-endian uint32, values.
+HAND_BYTES = bytes.fromhex("00000802" "00000002" "00000003" "010203040506")
+HAND_ARRAY = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8)
+
+NATIVE_DTYPES = [dtype.newbyteorder("=") for dtype in IDX_DTYPES.values()]
+
+
+def write_bytes(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def test_write_idx_of_2x3_uint8_gives_the_bytes_worked_out_by_hand(tmp_path):
+    write_idx(tmp_path / "a.idx", HAND_ARRAY)
+    assert (tmp_path / "a.idx").read_bytes() == HAND_BYTES
+
+
+def test_read_idx_of_hand_made_2x3_uint8_file(tmp_path):
+    x = read_idx(write_bytes(tmp_path / "a.idx", HAND_BYTES))
+    assert x.dtype == np.uint8
+    np.testing.assert_array_equal(x, HAND_ARRAY)
+
+
+def test_read_idx_reads_big_endian_values_into_native_byte_order(tmp_path):
+    # int16 vector [256, -2]: 01 00 is 256 and ff fe is -2 in big-endian.
+    x = read_idx(write_bytes(tmp_path / "v.idx", bytes.fromhex("00000b01" "00000002" "0100fffe")))
+    assert x.dtype == np.int16 and x.dtype.isnative
+    assert x.tolist() == [256, -2]
+    assert x.flags.writeable
+
+
+def test_read_idx_reads_gzip_even_without_gz_suffix(tmp_path):
+    x = read_idx(write_bytes(tmp_path / "a.idx", gzip.compress(HAND_BYTES)))
+    np.testing.assert_array_equal(x, HAND_ARRAY)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    array=st.sampled_from(NATIVE_DTYPES).flatmap(
+        lambda dtype: arrays(dtype, array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5))
+    ),
+    suffix=st.sampled_from([".idx", ".idx.gz"]),
+)
+def test_write_then_read_gives_back_the_same_array(tmp_path_factory, array, suffix):
+    path = tmp_path_factory.mktemp("roundtrip") / f"a{suffix}"
+    write_idx(path, array)
+    back = read_idx(path)
+    assert back.dtype == array.dtype and back.dtype.isnative
+    assert back.shape == array.shape
+    assert back.tobytes() == array.tobytes()  # bit for bit, NaNs and -0.0 included
+
+
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+def test_write_idx_accepts_either_byte_order(tmp_path, byteorder):
+    array = np.array([[1, -2], [300, 40000]], dtype=f"{byteorder}i4")
+    write_idx(tmp_path / "a.idx", array)
+    np.testing.assert_array_equal(read_idx(tmp_path / "a.idx"), array)
+
+
+def test_write_idx_stores_a_transposed_array_in_row_major_order(tmp_path):
+    array = np.arange(6, dtype=np.int16).reshape(2, 3).T  # (3, 2), not C-contiguous
+    write_idx(tmp_path / "t.idx", array)
+    np.testing.assert_array_equal(read_idx(tmp_path / "t.idx"), [[0, 3], [1, 4], [2, 5]])
+
+
+def test_write_bytes_atomically_leaves_no_file_when_writing_fails(tmp_path):
+    with pytest.raises(TypeError):
+        write_bytes_atomically(tmp_path / "a.bin", "text, not bytes")
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_idx_gz_writes_gzip_and_leaves_no_temporary_file(tmp_path):
+    write_idx(tmp_path / "a.idx.gz", HAND_ARRAY)
+    assert gzip.decompress((tmp_path / "a.idx.gz").read_bytes()) == HAND_BYTES
+    assert os.listdir(tmp_path) == ["a.idx.gz"]
+
+
+def test_write_idx_replaces_an_existing_file(tmp_path):
+    write_idx(tmp_path / "a.idx", np.zeros(100, dtype=np.uint8))
+    write_idx(tmp_path / "a.idx", HAND_ARRAY)
+    assert (tmp_path / "a.idx").read_bytes() == HAND_BYTES
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.uint16, np.int64, np.bool_])
+def test_write_idx_refuses_a_dtype_idx_cannot_store(tmp_path, dtype):
+    with pytest.raises(TypeError, match=r"IDX cannot store dtype \w+ \(supported: uint8, int8, .*convert first"):
+        write_idx(tmp_path / "a.idx", np.zeros(3, dtype=dtype))
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_idx_refuses_a_scalar(tmp_path):
+    with pytest.raises(ValueError, match=r"1 to 255 dimensions .* got shape \(\).*np.atleast_1d"):
+        write_idx(tmp_path / "a.idx", np.uint8(7))
+
+
+MALFORMED = {
+    "empty file": (b"", r"a.idx: the file is empty \(0 bytes\)"),
+    "header shorter than 4 bytes": (b"\x00\x00\x08", r"a.idx: only 3 bytes, expected at least a 4-byte IDX magic"),
+    "magic not starting with two zero bytes": (
+        b"\x01\x02\x08\x01\x00\x00\x00\x00",
+        r"a.idx: magic number 0x01020801 is not an IDX magic number \(expected 0x0000TTDD",
+    ),
+    "unknown type code": (
+        bytes.fromhex("00000a01" "00000001" "00"),
+        r"a.idx: magic number 0x00000A01 has unknown element type 0x0A \(expected one of 0x08 uint8, 0x09 int8",
+    ),
+    "zero dimensions": (bytes.fromhex("00000800" "07"), r"a.idx: magic number 0x00000800 declares 0 dimensions"),
+    "more dimensions than the header holds": (
+        bytes.fromhex("00000803" "00000002" "00000002"),
+        r"a.idx: the header declares 3 dimensions, so it needs 16 bytes, but the file has only 12; .*truncated",
+    ),
+    "truncated body": (
+        HAND_BYTES[:-2],
+        r"a.idx: the header promises shape \(2, 3\) of uint8, that is 6 bytes .* but 4 follow .*truncated",
+    ),
+    "trailing bytes": (HAND_BYTES + b"\x00\x00\x00", r"but 9 follow the header \(3 unexpected bytes at the end\)"),
+    "truncated int32 body": (
+        bytes.fromhex("00000c01" "00000002" "00000001" "0000"),
+        r"shape \(2,\) of int32, that is 8 bytes of values, but 6 follow",
+    ),
+}
+
+
+@pytest.mark.parametrize("data, message", MALFORMED.values(), ids=MALFORMED.keys())
+def test_read_idx_rejects_a_malformed_file_with_a_message_naming_file_and_fault(tmp_path, data, message):
+    path = write_bytes(tmp_path / "a.idx", data)
+    with pytest.raises(IDXFormatError, match=message) as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+    assert "python -m mlp_lib download" in str(info.value)
+
+
+INSIDE_GZIP = {case: v for case, v in MALFORMED.items() if case != "empty file"}  # gzip of b"" is not empty
+
+
+@pytest.mark.parametrize("data, message", INSIDE_GZIP.values(), ids=INSIDE_GZIP.keys())
+def test_read_idx_rejects_the_same_faults_inside_gzip(tmp_path, data, message):
+    with pytest.raises(IDXFormatError, match=message.replace("a.idx", "a.idx.gz")):
+        read_idx(write_bytes(tmp_path / "a.idx.gz", gzip.compress(data)))
+
+
+def test_read_idx_rejects_a_gz_file_that_is_not_gzip(tmp_path):
+    path = write_bytes(tmp_path / "a.idx.gz", HAND_BYTES)
+    with pytest.raises(IDXFormatError, match=r"a.idx.gz: the name ends with .gz but .* 1f 8b \(got 00 00\)"):
+        read_idx(path)
+
+
+def test_read_idx_rejects_a_truncated_gzip_stream(tmp_path):
+    data = gzip.compress(np.arange(1000, dtype=">i4").tobytes())
+    path = write_bytes(tmp_path / "a.idx.gz", data[: len(data) // 2])
+    with pytest.raises(IDXFormatError, match=r"a.idx.gz: the gzip stream is damaged \(Compressed file ended"):
+        read_idx(path)
+
+
+def test_read_idx_rejects_a_corrupt_gzip_stream(tmp_path):
+    data = bytearray(gzip.compress(HAND_BYTES))
+    data[-8] ^= 0xFF  # flip bits in the CRC-32 stored at the end
+    path = write_bytes(tmp_path / "a.idx", bytes(data))
+    with pytest.raises(IDXFormatError, match=r"a.idx: the gzip stream is damaged \(CRC check failed"):
+        read_idx(path)
+
+
+def test_read_idx_rejects_garbage_deflate_data(tmp_path):
+    data = bytearray(gzip.compress(HAND_BYTES))
+    data[10:14] = b"\xff\xff\xff\xff"  # the compressed blocks start after the 10-byte gzip header
+    path = write_bytes(tmp_path / "a.idx", bytes(data))
+    with pytest.raises(IDXFormatError, match=r"a.idx: the gzip stream is damaged \(.*invalid"):
+        read_idx(path)
+
+
+def test_read_idx_of_a_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.idx"):
+        read_idx(tmp_path / "nope.idx")
