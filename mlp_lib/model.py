@@ -1,0 +1,198 @@
+"""The multi-layer perceptron: Linear -> ReLU -> ... -> Linear, with softmax cross-entropy."""
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .layers import INITS, Linear, ReLU
+from .losses import SoftmaxCrossEntropy, softmax
+
+FORMAT_VERSION = 1
+METADATA_KEYS = ("format_version", "init", "dtype", "metadata")
+
+
+class ModelFormatError(ValueError):
+    """A model file that is not one written by ``MLP.save``."""
+
+
+def check_layer_sizes(layer_sizes):
+    """Return layer_sizes as a tuple of ints, or raise a clear ValueError."""
+    try:
+        sizes = tuple(layer_sizes)
+    except TypeError:
+        raise ValueError(f"layer_sizes must be a sequence such as (784, 32, 16, 10), "
+                         f"got {layer_sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least an input and an output size, e.g. (784, 10), "
+                         f"got {sizes!r}")
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
+            raise ValueError(f"every layer size must be a positive integer, got {size!r} in {sizes!r}")
+    return tuple(int(s) for s in sizes)
+
+
+class MLP:
+    """A fully connected network: Linear, ReLU, Linear, ReLU, ..., Linear.
+
+    ``MLP((784, 32, 16, 10))`` has three Linear layers (784->32, 32->16, 16->10) with a ReLU
+    after each but the last; the last layer's outputs are the logits, turned into
+    probabilities by softmax inside the loss.
+
+    Shapes: X (N, layer_sizes[0]) -> logits (N, layer_sizes[-1]).
+    """
+
+    def __init__(self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32):
+        self.layer_sizes = check_layer_sizes(layer_sizes)
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        self.dtype = np.dtype(dtype)
+        self.init = init
+        rng = np.random.default_rng(seed)
+        self.layers = []
+        pairs = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        for i, (n_in, n_out) in enumerate(pairs):
+            # The first layer's input is the data: no one needs dL/dX, so skip computing it.
+            self.layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=self.dtype,
+                                      compute_dx=(i > 0)))
+            if i < len(pairs) - 1:
+                self.layers.append(ReLU())
+        self.loss_fn = SoftmaxCrossEntropy()
+        self.metadata = {}          # free-form strings saved with the model (preset, dataset, ...)
+
+    def __repr__(self):
+        sizes = " -> ".join(str(s) for s in self.layer_sizes)
+        return f"MLP({sizes}, init={self.init!r}, dtype={self.dtype.name})"
+
+    @property
+    def linear_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Linear)]
+
+    def forward(self, X):
+        """Logits for a batch. Shapes: X (N, D) -> (N, C)."""
+        X = np.asarray(X)
+        if X.dtype != self.dtype:
+            X = X.astype(self.dtype)        # one cast here keeps every layer in the model's dtype
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out)
+        return out
+
+    def loss(self, X, y):
+        """Forward pass and mean softmax cross-entropy loss (a scalar)."""
+        return self.loss_fn.forward(self.forward(X), y)
+
+    def backward(self):
+        """Backpropagate from the last ``loss`` call; fills every layer's ``grads``."""
+        dout = self.loss_fn.backward()                      # (N, C)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+
+    def predict_proba(self, X):
+        """Class probabilities. Shapes: X (N, D) -> (N, C), rows sum to 1."""
+        return softmax(self.forward(X))
+
+    def predict(self, X):
+        """Predicted classes. Shapes: X (N, D) -> (N,) integers."""
+        return self.forward(X).argmax(axis=1)
+
+    def parameters(self):
+        """All parameters by name, e.g. {"W0": (784, 32), "b0": (32,), "W1": ...}."""
+        return {f"{key}{i}": value
+                for i, layer in enumerate(self.linear_layers) for key, value in layer.params.items()}
+
+    def gradients(self):
+        """All gradients from the last ``backward``, with the same names as ``parameters``."""
+        return {f"{key}{i}": value
+                for i, layer in enumerate(self.linear_layers) for key, value in layer.grads.items()}
+
+    def set_parameters(self, params):
+        """Copy parameters into the model (same names and shapes as ``parameters()``)."""
+        own = self.parameters()
+        for name, value in params.items():
+            own[name][...] = value
+
+    # ---- saving and loading -------------------------------------------------------------
+
+    def save(self, path, **metadata):
+        """Save weights and sizes to a ``.npz`` file, atomically.
+
+        The file is written to a temporary name in the same folder and renamed into place, so
+        an interrupted save never leaves a half-written model. Extra keyword arguments are stored
+        as strings (e.g. ``preset="seed"``) and come back in ``model.metadata``.
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            raise ValueError(f"model files end in .npz, got {str(path)!r}; try {path.stem}.npz")
+        arrays = dict(self.parameters())
+        arrays["layer_sizes"] = np.array(self.layer_sizes, dtype=np.int64)
+        arrays["format_version"] = np.array(FORMAT_VERSION)
+        arrays["init"] = np.array(self.init)
+        arrays["dtype"] = np.array(self.dtype.name)
+        merged = {**self.metadata, **{k: str(v) for k, v in metadata.items()}}
+        arrays["metadata"] = np.array([f"{k}={v}" for k, v in sorted(merged.items())], dtype=str)
+        folder = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        self.metadata = merged
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Load a model saved by ``save``. Never unpickles anything (``allow_pickle=False``)."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such model file; train one with "
+                                    f"`python -m mlp_lib train --save {path}`")
+        try:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            with loaded as npz:
+                arrays = {key: npz[key] for key in npz.files}
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise ModelFormatError(f"{path}: not a model file saved by MLP.save ({exc}); "
+                                   "model files are .npz archives of plain arrays, and pickled "
+                                   "files are refused because loading them can run code") from None
+        if "layer_sizes" not in arrays:
+            raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
+        sizes = arrays["layer_sizes"]
+        if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
+            raise ModelFormatError(f"{path}: 'layer_sizes' must be a 1-D integer array, "
+                                   f"got {sizes.dtype} of shape {sizes.shape}")
+        try:
+            sizes = check_layer_sizes(sizes.tolist())
+        except ValueError as exc:
+            raise ModelFormatError(f"{path}: {exc}") from None
+        dtype = str(arrays.get("dtype", np.array("float64")))
+        init = str(arrays.get("init", np.array("he")))
+        if dtype not in ("float32", "float64") or init not in INITS:
+            raise ModelFormatError(f"{path}: unsupported dtype {dtype!r} or init {init!r}")
+        model = cls(sizes, init=init, seed=0, dtype=dtype)
+        expected = {name: value.shape for name, value in model.parameters().items()}
+        allowed = set(expected) | {"layer_sizes", *METADATA_KEYS}
+        unknown = sorted(set(arrays) - allowed)
+        missing = sorted(set(expected) - set(arrays))
+        if unknown or missing:
+            raise ModelFormatError(f"{path}: keys do not match a {sizes} network "
+                                   f"(missing {missing}, unexpected {unknown})")
+        for name, shape in expected.items():
+            value = arrays[name]
+            if value.shape != shape or not np.issubdtype(value.dtype, np.floating):
+                raise ModelFormatError(f"{path}: {name} should be a float array of shape {shape}, "
+                                       f"got {value.dtype} of shape {value.shape}")
+            if not np.all(np.isfinite(value)):
+                raise ModelFormatError(f"{path}: {name} contains nan or inf values")
+        model.set_parameters({name: arrays[name] for name in expected})
+        entries = arrays.get("metadata", np.array([], dtype=str))
+        model.metadata = dict(str(item).split("=", 1) for item in entries.tolist() if "=" in str(item))
+        return model

@@ -1,0 +1,168 @@
+"""Training with mini-batch gradient descent, and evaluation on every sample."""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .batches import iterate_minibatches, n_batches
+from .optim import SGD, check_lr
+
+
+LR_SCHEDULES = ("constant", "cosine")
+
+
+class DivergenceError(FloatingPointError):
+    """The loss became nan or inf: training diverged (usually the learning rate is too large)."""
+
+
+class StopTraining(Exception):
+    """Raise from a callback to end training early; what was learned so far is kept."""
+
+
+@dataclass
+class History:
+    """What happened during ``fit``.
+
+    ``loss``: the mini-batch loss after every step; ``train_accuracy``: accuracy on the batches
+    seen during each epoch; ``val_accuracy``: accuracy on the validation data after each epoch
+    (empty without validation data); ``seconds``: wall time of the whole run.
+    """
+
+    loss: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    epoch_seconds: list = field(default_factory=list)
+    seconds: float = 0.0
+    steps_per_epoch: int = 0
+    stopped_early: bool = False
+
+    @property
+    def epochs(self):
+        """Number of completed epochs."""
+        return len(self.train_accuracy)
+
+
+@dataclass
+class StepInfo:
+    """Passed to the ``callback`` of ``fit`` after every step."""
+
+    epoch: int              # 1-based
+    step: int               # 1-based, within the epoch
+    steps_per_epoch: int
+    loss: float
+    history: History
+    epoch_end: bool         # True on the last step of an epoch, after the accuracies are recorded
+
+
+@dataclass
+class Evaluation:
+    """Result of ``evaluate``: how many of ``total`` samples were classified correctly."""
+
+    correct: int
+    total: int
+    loss: float
+
+    @property
+    def accuracy(self):
+        return self.correct / self.total
+
+    def __str__(self):
+        return f"{100 * self.accuracy:.2f}% ({self.correct}/{self.total})"
+
+
+def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_schedule="constant",
+        X_val=None, y_val=None, callback=None, progress=True):
+    """Train ``model`` with mini-batch gradient descent.
+
+    Parameters
+    ----------
+    model : MLP
+    X : (N, D) float array;  y : (N,) int labels
+    epochs, batch_size : positive ints
+    optimizer : ``SGD``, ``Momentum`` or ``Adam`` (default ``SGD(0.01)``)
+    seed : seeds the shuffling of every epoch
+    lr_schedule : "constant", or "cosine" to lower the learning rate smoothly from its value
+        to zero over the run (big steps to explore first, small steps to settle at the end)
+    X_val, y_val : optional validation data, evaluated after each epoch
+    callback : called as ``callback(StepInfo)`` after every step; may raise ``StopTraining``
+    progress : show a tqdm progress bar (text in a terminal, a widget in Jupyter)
+
+    Returns a ``History``. Raises ``DivergenceError`` if the loss becomes nan or inf.
+    """
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+    if len(X) == 0:
+        raise ValueError("cannot train on zero samples")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("pass both X_val and y_val, or neither")
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    optimizer = SGD(0.01) if optimizer is None else optimizer
+    base_lr = check_lr(optimizer.lr)
+    X = np.asarray(X, dtype=model.dtype)
+    rng = np.random.default_rng(seed)
+    history = History(steps_per_epoch=n_batches(len(X), batch_size))
+    bar = tqdm(total=epochs * history.steps_per_epoch, disable=not progress, unit="step",
+               leave=False)
+    start = time.perf_counter()
+    try:
+        for epoch in range(1, epochs + 1):
+            epoch_start = time.perf_counter()
+            correct = 0
+            batches = iterate_minibatches(X, y, batch_size, rng)
+            for step, (X_batch, y_batch) in enumerate(batches, start=1):
+                if lr_schedule == "cosine":
+                    progress_made = len(history.loss) / (epochs * history.steps_per_epoch)  # 0 -> 1
+                    optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))
+                # Huge learning rates overflow to inf/nan; we detect that below and say so clearly.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss = float(model.loss(X_batch, y_batch))
+                    if not math.isfinite(loss):
+                        raise DivergenceError(
+                            f"loss became {loss} at epoch {epoch}, step {step}: the learning rate "
+                            f"{base_lr:g} is too large; try {base_lr / 10:g} or smaller")
+                    correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
+                    model.backward()
+                    optimizer.step(model.parameters(), model.gradients())
+                history.loss.append(loss)
+                bar.update(1)
+                epoch_end = step == history.steps_per_epoch
+                if epoch_end:
+                    history.train_accuracy.append(correct / len(X))
+                    if X_val is not None:
+                        history.val_accuracy.append(evaluate(model, X_val, y_val).accuracy)
+                    history.epoch_seconds.append(time.perf_counter() - epoch_start)
+                    bar.set_postfix(loss=f"{loss:.3f}", acc=f"{history.train_accuracy[-1]:.3f}")
+                if callback is not None:
+                    callback(StepInfo(epoch, step, history.steps_per_epoch, loss, history, epoch_end))
+    except StopTraining:
+        history.stopped_early = True
+    finally:
+        optimizer.lr = base_lr           # the optimizer can be reused as it was given
+        bar.close()
+        history.seconds = time.perf_counter() - start
+    return history
+
+
+def evaluate(model, X, y, batch_size=1000):
+    """Accuracy and mean loss on every sample of (X, y), in batches to bound memory.
+
+    Shapes: X (N, D), y (N,). Returns an ``Evaluation`` (``str()`` gives "97.12% (9712/10000)").
+    """
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+    if len(X) == 0:
+        raise ValueError("cannot evaluate on zero samples")
+    correct, loss_sum = 0, 0.0
+    for start in range(0, len(X), batch_size):        # range covers the last partial batch too
+        X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss_sum += float(model.loss(X_batch, y_batch)) * len(X_batch)
+        correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
+    return Evaluation(correct=correct, total=len(X), loss=loss_sum / len(X))

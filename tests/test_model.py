@@ -1,0 +1,221 @@
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from mlp_lib.gradcheck import check_model_gradients
+from mlp_lib.layers import Linear, ReLU
+from mlp_lib.model import MLP, ModelFormatError
+
+
+@pytest.mark.parametrize("sizes", [(4, 3), (6, 5, 3), (8, 7, 5, 3), (784, 4, 3, 10)])
+def test_mlp_backward_matches_numerical_gradient(sizes):
+    rng = np.random.default_rng(0)
+    model = MLP(sizes, seed=1, dtype=np.float64)
+    for layer in model.linear_layers:
+        layer.params["b"][:] = rng.standard_normal(layer.n_out) * 0.1   # exercise the bias gradients
+    X = rng.standard_normal((5, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=5)
+    errors = check_model_gradients(model, X, y)
+    assert set(errors) == set(model.parameters())
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_mlp_is_linear_relu_linear_relu_linear():
+    model = MLP((784, 32, 16, 10))
+    kinds = [type(layer) for layer in model.layers]
+    assert kinds == [Linear, ReLU, Linear, ReLU, Linear]
+    assert [p.shape for p in model.parameters().values()] == [(784, 32), (32,), (32, 16), (16,),
+                                                              (16, 10), (10,)]
+    assert repr(model) == "MLP(784 -> 32 -> 16 -> 10, init='he', dtype=float32)"
+
+
+def test_mlp_backward_twice_gives_the_same_gradients():
+    rng = np.random.default_rng(0)
+    model = MLP((10, 8, 3), dtype=np.float64)
+    X, y = rng.standard_normal((6, 10)), rng.integers(0, 3, 6)
+    model.loss(X, y)
+    model.backward()
+    first = {k: v.copy() for k, v in model.gradients().items()}
+    model.backward()
+    for key, value in model.gradients().items():
+        np.testing.assert_array_equal(first[key], value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtype_stays_the_same_end_to_end(dtype):
+    model = MLP((20, 8, 4), dtype=dtype)
+    X = np.random.default_rng(0).random((5, 20)).astype(dtype)
+    loss = model.loss(X, np.arange(5) % 4)
+    model.backward()
+    assert model.forward(X).dtype == dtype and loss.dtype == dtype
+    assert model.predict_proba(X).dtype == dtype
+    assert all(g.dtype == dtype for g in model.gradients().values())
+
+
+def test_float64_input_to_a_float32_model_is_cast_once():
+    model = MLP((20, 4), dtype=np.float32)
+    assert model.forward(np.zeros((2, 20))).dtype == np.float32
+
+
+def test_predict_and_predict_proba_agree():
+    model = MLP((12, 6, 5), seed=3)
+    X = np.random.default_rng(0).random((9, 12))
+    probs = model.predict_proba(X)
+    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(model.predict(X), probs.argmax(axis=1))
+
+
+def test_same_seed_same_model_different_seed_different_model():
+    a, b, c = MLP((30, 5, 3), seed=4), MLP((30, 5, 3), seed=4), MLP((30, 5, 3), seed=5)
+    np.testing.assert_array_equal(a.parameters()["W0"], b.parameters()["W0"])
+    assert not np.array_equal(a.parameters()["W0"], c.parameters()["W0"])
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ((784,), r"needs at least an input and an output size"),
+    ((784, 0, 10), r"every layer size must be a positive integer, got 0"),
+    ((784, -3, 10), r"got -3"),
+    ((784, 2.5, 10), r"got 2.5"),
+    (784, r"layer_sizes must be a sequence such as \(784, 32, 16, 10\), got 784"),
+])
+def test_bad_layer_sizes_are_refused(sizes, message):
+    with pytest.raises(ValueError, match=message):
+        MLP(sizes)
+
+
+def test_unknown_init_is_refused():
+    with pytest.raises(ValueError, match=r"init must be one of .*got 'uniform'"):
+        MLP((4, 2), init="uniform")
+
+
+# ---- saving and loading ------------------------------------------------------------------
+
+def test_save_load_round_trip_keeps_weights_sizes_and_metadata(tmp_path):
+    model = MLP((784, 16, 8, 10), init="normal", seed=2, dtype=np.float64)
+    path = model.save(tmp_path / "model.npz", preset="seed", dataset="mnist")
+    loaded = MLP.load(path)
+    assert loaded.layer_sizes == model.layer_sizes
+    assert loaded.dtype == np.float64 and loaded.init == "normal"
+    assert loaded.metadata == {"preset": "seed", "dataset": "mnist"}
+    for key, value in model.parameters().items():
+        np.testing.assert_array_equal(loaded.parameters()[key], value)
+    X = np.random.default_rng(0).random((3, 784))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]       # no temporary file left
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    MLP((4, 2), seed=0).save(path)
+    before = path.read_bytes()
+
+    def broken_savez(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        MLP((4, 2), seed=1).save(path)
+    assert path.read_bytes() == before                                 # the old model is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]       # and no partial file
+
+
+def test_save_requires_the_npz_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"model files end in .npz, got .*model.pkl'; try model.npz"):
+        MLP((4, 2)).save(tmp_path / "model.pkl")
+
+
+class RunsCodeWhenUnpickled:
+    """A stand-in for a malicious object: unpickling it would call the function it names."""
+
+    def __reduce__(self):
+        import builtins
+        return builtins.exec, ("import pathlib; pathlib.Path('PWNED').write_text('code ran')",)
+
+
+def test_a_pickle_that_runs_code_is_refused_without_running_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.npz"
+    path.write_bytes(pickle.dumps(RunsCodeWhenUnpickled()))
+    with pytest.raises(ModelFormatError, match=r"evil.npz: not a model file saved by MLP.save .*"
+                                               r"pickled files are refused"):
+        MLP.load(path)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_an_npz_holding_a_pickled_object_array_is_refused_without_running_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.npz"
+    evil = np.empty(1, dtype=object)
+    evil[0] = RunsCodeWhenUnpickled()
+    np.savez(path, layer_sizes=np.array([4, 2]), W0=evil, b0=np.zeros(2))
+    with pytest.raises(ModelFormatError, match="not a model file saved by MLP.save"):
+        MLP.load(path)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_load_refuses_wrong_shapes(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, layer_sizes=np.array([4, 2]), W0=np.zeros((3, 2)), b0=np.zeros(2))
+    with pytest.raises(ModelFormatError, match=r"W0 should be a float array of shape \(4, 2\), got float64 of shape \(3, 2\)"):
+        MLP.load(path)
+
+
+def test_load_refuses_missing_and_unexpected_keys(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, layer_sizes=np.array([4, 2]), W0=np.zeros((4, 2)), extra=np.zeros(1))
+    with pytest.raises(ModelFormatError, match=r"missing \['b0'\], unexpected \['extra'\]"):
+        MLP.load(path)
+
+
+def test_load_refuses_an_archive_without_layer_sizes(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, W0=np.zeros((4, 2)))
+    with pytest.raises(ModelFormatError, match="missing 'layer_sizes'"):
+        MLP.load(path)
+
+
+def test_load_refuses_bad_layer_sizes(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, layer_sizes=np.array([4.0, 2.0]))
+    with pytest.raises(ModelFormatError, match="'layer_sizes' must be a 1-D integer array"):
+        MLP.load(path)
+    np.savez(path, layer_sizes=np.array([4, 0]))
+    with pytest.raises(ModelFormatError, match="every layer size must be a positive integer"):
+        MLP.load(path)
+
+
+def test_load_refuses_nan_weights(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, layer_sizes=np.array([2, 2]), W0=np.full((2, 2), np.nan), b0=np.zeros(2))
+    with pytest.raises(ModelFormatError, match="W0 contains nan or inf"):
+        MLP.load(path)
+
+
+def test_load_refuses_a_plain_npy_and_garbage(tmp_path):
+    npy = tmp_path / "m.npy"
+    np.save(npy, np.zeros(3))
+    with pytest.raises(ModelFormatError, match="holds a single array, not an .npz archive"):
+        MLP.load(npy)
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"this is not a zip file at all")
+    with pytest.raises(ModelFormatError, match="junk.npz: not a model file"):
+        MLP.load(junk)
+    truncated = tmp_path / "cut.npz"
+    MLP((4, 2)).save(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    with pytest.raises(ModelFormatError, match="cut.npz: not a model file"):
+        MLP.load(truncated)
+
+
+def test_load_missing_file_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no such model file; train one with `python -m mlp_lib train --save"):
+        MLP.load(tmp_path / "nope.npz")
+
+
+def test_saved_file_contains_no_pickled_objects(tmp_path):
+    path = MLP((4, 3, 2)).save(tmp_path / "m.npz", preset="default")
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            np.lib.format.read_array(archive.open(name), allow_pickle=False)   # raises if any is pickled

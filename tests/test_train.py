@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+
+from mlp_lib.model import MLP
+from mlp_lib.optim import SGD, Adam, Momentum
+from mlp_lib.train import DivergenceError, Evaluation, StopTraining, evaluate, fit
+
+
+def blobs(n=300, d=20, classes=3, seed=0):
+    """Three well separated clusters: any working network learns them quickly."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    centers = rng.standard_normal((classes, d)) * 3
+    return (centers[y] + rng.standard_normal((n, d))).astype(np.float32), y
+
+
+@pytest.mark.parametrize("optimizer", [SGD(0.1), Momentum(0.05), Adam(0.01)], ids=repr)
+def test_fit_learns_separable_data(optimizer):
+    X, y = blobs()
+    model = MLP((20, 16, 3), seed=0)
+    history = fit(model, X, y, epochs=5, batch_size=32, optimizer=optimizer, progress=False)
+    assert history.loss[-1] < history.loss[0] / 5
+    assert evaluate(model, X, y).accuracy > 0.95
+    assert history.train_accuracy[-1] > 0.95
+
+
+def test_history_records_every_step_and_epoch():
+    X, y = blobs(n=100)
+    history = fit(MLP((20, 8, 3)), X, y, epochs=3, batch_size=32, X_val=X[:10], y_val=y[:10],
+                  progress=False)
+    assert history.steps_per_epoch == 4                           # 32 + 32 + 32 + 4
+    assert len(history.loss) == 12
+    assert history.epochs == len(history.val_accuracy) == len(history.epoch_seconds) == 3
+    assert history.seconds >= sum(history.epoch_seconds) > 0
+    assert not history.stopped_early
+
+
+def test_fit_is_reproducible_with_a_seed():
+    X, y = blobs()
+    runs = [fit(MLP((20, 8, 3), seed=1), X, y, epochs=2, optimizer=SGD(0.1), seed=3, progress=False)
+            for _ in range(2)]
+    assert runs[0].loss == runs[1].loss
+
+
+def test_callback_sees_every_step_and_can_stop_training():
+    X, y = blobs()
+    seen = []
+
+    def stop_after_five(info):
+        seen.append((info.epoch, info.step, info.epoch_end))
+        if len(seen) == 5:
+            raise StopTraining
+
+    model = MLP((20, 8, 3), seed=0)
+    before = model.parameters()["W0"].copy()
+    history = fit(model, X, y, epochs=3, batch_size=32, optimizer=SGD(0.1), callback=stop_after_five,
+                  progress=False)
+    assert history.stopped_early and len(history.loss) == 5
+    assert seen[0] == (1, 1, False)
+    assert not np.array_equal(before, model.parameters()["W0"])     # what was learned is kept
+
+
+def test_cosine_schedule_restores_the_optimizers_learning_rate():
+    X, y = blobs()
+    optimizer = Momentum(0.05)
+    rates = []
+    fit(MLP((20, 8, 3)), X, y, epochs=2, optimizer=optimizer, lr_schedule="cosine",
+        callback=lambda info: rates.append(optimizer.lr), progress=False)
+    assert rates[0] == 0.05 and rates[-1] < 0.01 and rates == sorted(rates, reverse=True)
+    assert optimizer.lr == 0.05
+
+
+def test_divergence_names_the_epoch_step_and_learning_rate():
+    X, y = blobs()
+    X = X * 1000
+    with pytest.raises(DivergenceError, match=r"loss became (nan|inf) at epoch 1, step \d+: "
+                                              r"the learning rate 1e\+06 is too large; try 100000 or smaller"):
+        fit(MLP((20, 64, 3)), X, y, epochs=2, optimizer=SGD(1e6), progress=False)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0), "epochs must be a positive integer, got 0"),
+    (dict(batch_size=-1), "batch_size must be a positive integer, got -1"),
+    (dict(lr_schedule="step"), r"lr_schedule must be one of \('constant', 'cosine'\), got 'step'"),
+    (dict(X_val=np.zeros((2, 20))), "pass both X_val and y_val, or neither"),
+])
+def test_fit_refuses_bad_arguments(kwargs, message):
+    X, y = blobs(n=10)
+    with pytest.raises(ValueError, match=message):
+        fit(MLP((20, 3)), X, y, progress=False, **kwargs)
+
+
+def test_fit_refuses_mismatched_or_empty_data():
+    with pytest.raises(ValueError, match="X and y must have the same length, got 3 and 2"):
+        fit(MLP((20, 3)), np.zeros((3, 20)), np.zeros(2, dtype=int), progress=False)
+    with pytest.raises(ValueError, match="cannot train on zero samples"):
+        fit(MLP((20, 3)), np.zeros((0, 20)), np.zeros(0, dtype=int), progress=False)
+
+
+def test_evaluate_counts_every_sample_including_the_last_partial_batch():
+    # 10,000 samples in batches of 90 leave 10 over: the seed program forgot them.
+    n = 10_000
+    X, y = np.zeros((n, 2), dtype=np.float32), np.zeros(n, dtype=np.int64)
+    model = MLP((2, 2))
+    model.set_parameters({"W0": np.zeros((2, 2)), "b0": np.array([1.0, 0.0])})   # always predicts 0
+    y[-10:] = 1                                                   # the last 10 are wrong
+    result = evaluate(model, X, y, batch_size=90)
+    assert (result.correct, result.total) == (9990, 10_000)
+    assert str(result) == "99.90% (9990/10000)"
+
+
+def test_evaluation_formats_like_the_command_line():
+    assert str(Evaluation(correct=9712, total=10_000, loss=0.1)) == "97.12% (9712/10000)"
+
+
+def test_evaluate_refuses_empty_or_mismatched_data():
+    with pytest.raises(ValueError, match="cannot evaluate on zero samples"):
+        evaluate(MLP((2, 2)), np.zeros((0, 2)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="same length, got 2 and 1"):
+        evaluate(MLP((2, 2)), np.zeros((2, 2)), np.zeros(1, dtype=int))
+
+
+def test_progress_bar_goes_to_stderr_and_can_be_turned_off(capsys):
+    X, y = blobs(n=64)
+    fit(MLP((20, 3)), X, y, epochs=1, batch_size=32, progress=True)
+    assert "2/2" in capsys.readouterr().err
+    fit(MLP((20, 3)), X, y, epochs=1, batch_size=32, progress=False)
+    assert capsys.readouterr().err == ""
