@@ -18,7 +18,7 @@ from .layers import INITS
 from .model import MLP
 from .optim import OPTIMIZERS, make_optimizer
 from .presets import PRESETS, get_preset
-from .train import evaluate, fit
+from .train import LR_SCHEDULES, evaluate, fit
 
 
 # ---- argument types: each turns a bad value into an argparse error, not a traceback ----------
@@ -44,7 +44,7 @@ def positive_float(text):
 
 
 def hidden_sizes(text):
-    """'512,256' -> (512, 256): two or more... any number of positive integers, comma-separated."""
+    """'512,256' -> (512, 256): one or more positive integers, comma-separated."""
     parts = [p.strip() for p in text.split(",")]
     try:
         sizes = tuple(int(p) for p in parts)
@@ -74,6 +74,8 @@ def build_parser():
     train.add_argument("--batch-size", type=positive_int)
     train.add_argument("--epochs", type=positive_int)
     train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                       help="constant, or cosine: lower the learning rate smoothly to zero")
     train.add_argument("--init", choices=INITS, help="weight initialisation")
     train.add_argument("--dtype", choices=["float32", "float64"])
     train.add_argument("--raw-pixels", dest="normalize", action="store_false", default=None,
@@ -103,8 +105,8 @@ def build_parser():
 def resolve_train_settings(args):
     """The preset's settings, overridden by every option given on the command line."""
     settings = get_preset(args.preset)
-    for key in ("hidden_sizes", "lr", "batch_size", "epochs", "optimizer", "init", "dtype",
-                "normalize", "seed"):
+    for key in ("hidden_sizes", "lr", "lr_schedule", "batch_size", "epochs", "optimizer", "init",
+                "dtype", "normalize", "seed"):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
@@ -125,11 +127,11 @@ def run_train(args):
     optimizer = make_optimizer(s["optimizer"], s["lr"])
     print(f"dataset {args.dataset}: {len(X_train)} training and {len(X_test)} test images, "
           f"pixels in {'[0, 1]' if s['normalize'] else '0..255'}")
-    print(f"training {model} with {optimizer}, batch size {s['batch_size']}, "
-          f"{s['epochs']} epochs, seed {s['seed']} (preset {args.preset})")
+    print(f"training {model} with {optimizer} ({s['lr_schedule']} schedule), "
+          f"batch size {s['batch_size']}, {s['epochs']} epochs, seed {s['seed']} (preset {args.preset})")
     history = fit(model, X_train, y_train, epochs=s["epochs"], batch_size=s["batch_size"],
-                  optimizer=optimizer, seed=s["seed"], X_val=X_test, y_val=y_test,
-                  progress=args.progress)
+                  optimizer=optimizer, seed=s["seed"], lr_schedule=s["lr_schedule"],
+                  X_val=X_test, y_val=y_test, progress=args.progress)
     for epoch, (train_acc, test_acc, secs) in enumerate(
             zip(history.train_accuracy, history.val_accuracy, history.epoch_seconds), start=1):
         print(f"epoch {epoch}: train accuracy {100 * train_acc:.2f}%, "

@@ -12,6 +12,10 @@ from .optim import SGD, check_lr
 
 
 LR_SCHEDULES = ("constant", "cosine")
+# Training has diverged when the loss is nan/inf, or this many times larger than at the first step.
+# (With a far too large learning rate the loss first explodes to 1e9 or more, then the ReLUs all
+# die and it settles at a finite value: waiting for nan would miss that.)
+EXPLOSION_FACTOR = 100
 
 
 class DivergenceError(FloatingPointError):
@@ -90,7 +94,8 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
     callback : called as ``callback(StepInfo)`` after every step; may raise ``StopTraining``
     progress : show a tqdm progress bar (text in a terminal, a widget in Jupyter)
 
-    Returns a ``History``. Raises ``DivergenceError`` if the loss becomes nan or inf.
+    Returns a ``History``. Raises ``DivergenceError`` if the loss becomes nan or inf, or grows
+    to more than ``EXPLOSION_FACTOR`` times its first value.
     """
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -123,10 +128,12 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
                 # Huge learning rates overflow to inf/nan; we detect that below and say so clearly.
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss = float(model.loss(X_batch, y_batch))
-                    if not math.isfinite(loss):
+                    first_loss = history.loss[0] if history.loss else loss
+                    if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss:
                         raise DivergenceError(
-                            f"loss became {loss} at epoch {epoch}, step {step}: the learning rate "
-                            f"{base_lr:g} is too large; try {base_lr / 10:g} or smaller")
+                            f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
+                            f"{first_loss:.3g}): the learning rate {base_lr:g} is too large; "
+                            f"try {base_lr / 10:g} or smaller")
                     correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
                     model.backward()
                     optimizer.step(model.parameters(), model.gradients())

@@ -73,9 +73,23 @@ def test_cosine_schedule_restores_the_optimizers_learning_rate():
 def test_divergence_names_the_epoch_step_and_learning_rate():
     X, y = blobs()
     X = X * 1000
-    with pytest.raises(DivergenceError, match=r"loss became (nan|inf) at epoch 1, step \d+: "
-                                              r"the learning rate 1e\+06 is too large; try 100000 or smaller"):
+    with pytest.raises(DivergenceError, match=r"loss became \S+ at epoch 1, step \d+ \(it started at "
+                                              r"\S+\): the learning rate 1e\+06 is too large; "
+                                              r"try 100000 or smaller"):
         fit(MLP((20, 64, 3)), X, y, epochs=2, optimizer=SGD(1e6), progress=False)
+
+
+def test_an_exploding_but_finite_loss_counts_as_divergence():
+    X, y = blobs()
+    with pytest.raises(DivergenceError, match=r"the learning rate 10 is too large; try 1 or smaller"):
+        fit(MLP((20, 64, 3)), X * 100, y, epochs=3, optimizer=SGD(10), progress=False)
+
+
+def test_nan_loss_counts_as_divergence():
+    X, y = blobs()
+    X[5, 0] = np.nan                    # a nan anywhere in the data makes the loss nan
+    with pytest.raises(DivergenceError, match=r"loss became nan at epoch 1, step \d+"):
+        fit(MLP((20, 3)), X, y, epochs=1, batch_size=len(X), progress=False)
 
 
 @pytest.mark.parametrize("kwargs, message", [
