@@ -1,12 +1,12 @@
 """The multi-layer perceptron: Linear -> ReLU -> ... -> Linear, with softmax cross-entropy."""
 
-import os
-import tempfile
+import io
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .idx import write_bytes_atomically
 from .layers import INITS, Linear, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
 
@@ -133,16 +133,9 @@ class MLP:
         arrays["dtype"] = np.array(self.dtype.name)
         merged = {**self.metadata, **{k: str(v) for k, v in metadata.items()}}
         arrays["metadata"] = np.array([f"{k}={v}" for k, v in sorted(merged.items())], dtype=str)
-        folder = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        write_bytes_atomically(path, buffer.getvalue())
         self.metadata = merged
         return path
 
