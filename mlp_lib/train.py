@@ -19,7 +19,16 @@ EXPLOSION_FACTOR = 100
 
 
 class DivergenceError(FloatingPointError):
-    """The loss became nan or inf: training diverged (usually the learning rate is too large)."""
+    """The loss became nan or inf, or exploded: training diverged (the learning rate is too large).
+
+    Besides the message, it carries ``epoch`` and ``step`` (1-based), the ``loss`` that stopped
+    training, the ``first_loss`` and the base learning rate ``lr``, for callers that explain it
+    in their own words (the playground does).
+    """
+
+    def __init__(self, message, *, epoch=None, step=None, loss=None, first_loss=None, lr=None):
+        super().__init__(message)
+        self.epoch, self.step, self.loss, self.first_loss, self.lr = epoch, step, loss, first_loss, lr
 
 
 class StopTraining(Exception):
@@ -133,7 +142,8 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
                         raise DivergenceError(
                             f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
                             f"{first_loss:.3g}): the learning rate {base_lr:g} is too large; "
-                            f"try {base_lr / 10:g} or smaller")
+                            f"try {base_lr / 10:g} or smaller",
+                            epoch=epoch, step=step, loss=loss, first_loss=first_loss, lr=base_lr)
                     correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
                     model.backward()
                     optimizer.step(model.parameters(), model.gradients())

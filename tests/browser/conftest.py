@@ -1,0 +1,165 @@
+"""Fixtures for the real-browser tests: a JupyterLab or Voilà server on 127.0.0.1 serving a
+temporary copy of notebooks/, and Debian's Chromium driven by Playwright.
+
+Without chromium or playwright the tests are skipped with the reason, except in CI (the
+environment variable CI is set), where that is an error: CI installs both and must never skip
+these tests silently. Screenshots go to test-artifacts/ at the repository root.
+"""
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+BIN = Path(sys.executable).parent                       # the venv's jupyter and voila
+CHROMIUM = (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+            or shutil.which("chromium-browser"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-sync", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage"]
+SERVER_START_SECONDS = 90
+
+
+def missing_requirement():
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed: pip install -e '.[dev]' (its browser download is not needed)"
+    if not CHROMIUM or not os.access(CHROMIUM, os.X_OK):
+        return "chromium not found: apt-get install chromium (or set CHROMIUM_PATH)"
+    for tool in ("jupyter", "voila"):
+        if not (BIN / tool).exists():
+            return f"{tool} is not installed next to {Path(sys.executable).name}: pip install -e '.[notebooks]'"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_ready():
+    reason = missing_requirement()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory, browser_ready):
+    """A temporary copy of notebooks/ (autosave must never touch the real ones) and a clean HOME."""
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    home = root / "home"
+    notify = home / "settings/@jupyterlab/apputils-extension"
+    notify.mkdir(parents=True)                  # no "fetch Jupyter news?" toast over the page
+    (notify / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    notebook = home / "settings/@jupyterlab/notebook-extension"
+    notebook.mkdir(parents=True)                # every cell in the page, even those scrolled away
+    (notebook / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "MLP_LIB_DATA_DIR": str(REPO / "data"),
+           # The kernel imports this checkout's mlp_lib, whichever one the venv was installed from.
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           # Small matrices gain nothing from BLAS threads, and the browser and the server need the
+           # cores: one thread keeps the training speed steady while everything else runs.
+           "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("MPLBACKEND", None)                 # Agg there would remove the notebook's inline plots
+    return root, env
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(cmd, env, port, log_path):
+    """Run a server in its own process group; wait until its port answers; stop it and its kernels."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + SERVER_START_SECONDS
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{cmd[0]} exited: {Path(log_path).read_text()[-2000:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{cmd[0]} did not answer in {SERVER_START_SECONDS} s")
+                    time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def lab(served):
+    """JupyterLab serving the copy; yields (base url, token)."""
+    root, env = served
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root / 'notebooks'}",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")              # JupyterLab refuses root without it; Voilà does not ask
+    with server(cmd, env, port, root / "lab.log") as url:
+        yield url, token
+
+
+@pytest.fixture(scope="session")
+def voila(served):
+    """Voilà serving the copy of the playground notebook as an app; yields its url."""
+    root, env = served
+    port = free_port()
+    cmd = [str(BIN / "voila"), str(root / "notebooks" / "07_playground.ipynb"), "--no-browser",
+           f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
+    with server(cmd, env, port, root / "voila.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser(served, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": str(tmp_path_factory.mktemp("chromium-home"))})
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1900})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    yield tab
+    context.close()
