@@ -18,6 +18,37 @@ class ModelFormatError(ValueError):
     """A model file that is not one written by ``MLP.save``."""
 
 
+NOT_A_MODEL = ("model files are .npz archives of plain arrays written by MLP.save; pickled files "
+               "are refused because loading them can run code")
+
+
+def read_plain_npz(path):
+    """All arrays of an .npz archive as a dict, refusing anything pickled (it could run code)."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head[:4] != b"PK\x03\x04":                     # every .npz is a zip archive
+        kind = ("a single NumPy array (.npy)" if head == b"\x93NUMPY" else
+                "a pickle" if head[:1] == b"\x80" else "not an .npz archive")
+        raise ModelFormatError(f"{path}: not a model file ({kind}); {NOT_A_MODEL}")
+    arrays = {}
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            for key in npz.files:
+                try:
+                    arrays[key] = npz[key]
+                except ValueError as exc:
+                    if "pickle" not in str(exc):        # a damaged member, not a pickled one
+                        raise
+                    raise ModelFormatError(f"{path}: the array {key!r} holds pickled Python objects; "
+                                           f"{NOT_A_MODEL}") from None
+    except ModelFormatError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelFormatError(f"{path}: not a model file (a damaged .npz archive: "
+                               f"{type(exc).__name__}); {NOT_A_MODEL}") from None
+    return arrays
+
+
 def check_layer_sizes(layer_sizes):
     """Return layer_sizes as a tuple of ints, or raise a clear ValueError."""
     try:
@@ -146,16 +177,7 @@ class MLP:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such model file; train one with "
                                     f"`python -m mlp_lib train --save {path}`")
-        try:
-            loaded = np.load(path, allow_pickle=False)
-            if not isinstance(loaded, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not an .npz archive")
-            with loaded as npz:
-                arrays = {key: npz[key] for key in npz.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelFormatError(f"{path}: not a model file saved by MLP.save ({exc}); "
-                                   "model files are .npz archives of plain arrays, and pickled "
-                                   "files are refused because loading them can run code") from None
+        arrays = read_plain_npz(path)
         if "layer_sizes" not in arrays:
             raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
         sizes = arrays["layer_sizes"]

@@ -138,8 +138,9 @@ def test_a_pickle_that_runs_code_is_refused_without_running_it(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "evil.npz"
     path.write_bytes(pickle.dumps(RunsCodeWhenUnpickled()))
-    with pytest.raises(ModelFormatError, match=r"evil.npz: not a model file saved by MLP.save .*"
-                                               r"pickled files are refused"):
+    with pytest.raises(ModelFormatError, match=r"evil.npz: not a model file \(a pickle\); model files are "
+                                               r".npz archives .* pickled files are refused because "
+                                               r"loading them can run code"):
         MLP.load(path)
     assert not (tmp_path / "PWNED").exists()
 
@@ -150,7 +151,7 @@ def test_an_npz_holding_a_pickled_object_array_is_refused_without_running_it(tmp
     evil = np.empty(1, dtype=object)
     evil[0] = RunsCodeWhenUnpickled()
     np.savez(path, layer_sizes=np.array([4, 2]), W0=evil, b0=np.zeros(2))
-    with pytest.raises(ModelFormatError, match="not a model file saved by MLP.save"):
+    with pytest.raises(ModelFormatError, match=r"the array 'W0' holds pickled Python objects; model files"):
         MLP.load(path)
     assert not (tmp_path / "PWNED").exists()
 
@@ -196,16 +197,16 @@ def test_load_refuses_nan_weights(tmp_path):
 def test_load_refuses_a_plain_npy_and_garbage(tmp_path):
     npy = tmp_path / "m.npy"
     np.save(npy, np.zeros(3))
-    with pytest.raises(ModelFormatError, match="holds a single array, not an .npz archive"):
+    with pytest.raises(ModelFormatError, match=r"not a model file \(a single NumPy array \(.npy\)\)"):
         MLP.load(npy)
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"this is not a zip file at all")
-    with pytest.raises(ModelFormatError, match="junk.npz: not a model file"):
+    with pytest.raises(ModelFormatError, match=r"junk.npz: not a model file \(not an .npz archive\)"):
         MLP.load(junk)
     truncated = tmp_path / "cut.npz"
     MLP((4, 2)).save(truncated)
     truncated.write_bytes(truncated.read_bytes()[:100])
-    with pytest.raises(ModelFormatError, match="cut.npz: not a model file"):
+    with pytest.raises(ModelFormatError, match=r"cut.npz: not a model file \(a damaged .npz archive: BadZipFile\)"):
         MLP.load(truncated)
 
 
@@ -219,3 +220,16 @@ def test_saved_file_contains_no_pickled_objects(tmp_path):
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             np.lib.format.read_array(archive.open(name), allow_pickle=False)   # raises if any is pickled
+
+
+def test_load_refuses_an_archive_with_a_damaged_member(tmp_path):
+    path = tmp_path / "m.npz"
+    MLP((4, 2)).save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["W0.npy"] = members["W0.npy"][:-8]              # the array's data cut short
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFormatError, match=r"m.npz: not a model file \(a damaged .npz archive: ValueError\)"):
+        MLP.load(path)
