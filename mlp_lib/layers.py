@@ -1,4 +1,4 @@
-"""Layers of a fully connected network: Linear and ReLU.
+"""Layers of a fully connected network: Linear, ReLU and Dropout.
 
 Every layer follows one protocol (see ``Layer``):
 
@@ -16,11 +16,16 @@ INITS = ("normal", "he", "xavier")
 
 
 class Layer:
-    """Base class: ``params`` and ``grads`` are dicts with the same keys; empty for ReLU."""
+    """Base class: ``params`` and ``grads`` are dicts with the same keys; empty for ReLU.
+
+    ``training`` is True while the network learns and False when it predicts; only Dropout
+    behaves differently (``MLP.forward`` sets it on every layer).
+    """
 
     def __init__(self):
         self.params = {}
         self.grads = {}
+        self.training = False
 
     def __call__(self, x):
         return self.forward(x)
@@ -82,7 +87,9 @@ class Linear(Layer):
             raise ValueError(f"Linear(n_in={self.n_in}) expected x of shape (N, {self.n_in}), "
                              f"got {x.shape}{hint}")
         self._x = x                                       # kept for backward; overwritten each call
-        return x @ self.params["W"] + self.params["b"]    # (N, n_out)
+        out = x @ self.params["W"]                        # (N, n_out)
+        out += self.params["b"]                           # in place: saves one (N, n_out) array
+        return out
 
     def backward(self, dout):                             # dout = dL/dout, (N, n_out)
         if self._x is None:
@@ -116,3 +123,38 @@ class ReLU(Layer):
         if self._mask is None:
             raise RuntimeError("ReLU.backward called before forward")
         return dout * self._mask           # (N, H): gradient flows only where x > 0
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, drop each unit with probability p and scale the rest.
+
+    out = x * mask / (1 - p), with mask[i, j] = 1 with probability 1 - p, else 0. Dividing by
+    1 - p keeps the expected value of every unit unchanged, so at prediction time
+    (``training`` False) the layer does nothing: out = x. A network that cannot rely on any
+    single unit learns more redundant, more general features.
+    Shapes: x (N, H) -> out (N, H).
+    """
+
+    def __init__(self, p=0.1, rng=None):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
+            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}; try 0.1")
+        self.p = float(p)
+        self.rng = np.random.default_rng() if rng is None else rng
+        self._scaled_mask = None
+
+    def __repr__(self):
+        return f"Dropout(p={self.p:g})"
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            self._scaled_mask = 1                         # predicting: the identity
+            return x
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p          # (N, H) booleans
+        self._scaled_mask = keep * x.dtype.type(1 / (1 - self.p))          # (N, H): 0 or 1/(1-p)
+        return x * self._scaled_mask                                        # (N, H)
+
+    def backward(self, dout):              # dout (N, H)
+        if self._scaled_mask is None:
+            raise RuntimeError("Dropout.backward called before forward")
+        return dout * self._scaled_mask    # (N, H): the dropped units pass no gradient back

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from .idx import write_bytes_atomically
-from .layers import INITS, Linear, ReLU
+from .layers import INITS, Dropout, Linear, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
 
 FORMAT_VERSION = 1
-METADATA_KEYS = ("format_version", "init", "dtype", "metadata")
+METADATA_KEYS = ("format_version", "init", "dtype", "dropout", "metadata")
 
 
 class ModelFormatError(ValueError):
@@ -70,12 +70,14 @@ class MLP:
 
     ``MLP((784, 32, 16, 10))`` has three Linear layers (784->32, 32->16, 16->10) with a ReLU
     after each but the last; the last layer's outputs are the logits, turned into
-    probabilities by softmax inside the loss.
+    probabilities by softmax inside the loss. With ``dropout=p > 0`` a ``Dropout(p)`` follows
+    every ReLU; it acts only while training.
 
     Shapes: X (N, layer_sizes[0]) -> logits (N, layer_sizes[-1]).
     """
 
-    def __init__(self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32):
+    def __init__(self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32,
+                 dropout=0.0):
         self.layer_sizes = check_layer_sizes(layer_sizes)
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
@@ -90,30 +92,38 @@ class MLP:
                                       compute_dx=(i > 0)))
             if i < len(pairs) - 1:
                 self.layers.append(ReLU())
+                if dropout:
+                    self.layers.append(Dropout(dropout, rng=rng))   # validates p
+        self.dropout = float(dropout)
         self.loss_fn = SoftmaxCrossEntropy()
         self.metadata = {}          # free-form strings saved with the model (preset, dataset, ...)
 
     def __repr__(self):
         sizes = " -> ".join(str(s) for s in self.layer_sizes)
-        return f"MLP({sizes}, init={self.init!r}, dtype={self.dtype.name})"
+        dropout = f", dropout={self.dropout:g}" if self.dropout else ""
+        return f"MLP({sizes}, init={self.init!r}{dropout}, dtype={self.dtype.name})"
 
     @property
     def linear_layers(self):
         return [layer for layer in self.layers if isinstance(layer, Linear)]
 
-    def forward(self, X):
-        """Logits for a batch. Shapes: X (N, D) -> (N, C)."""
+    def forward(self, X, training=False):
+        """Logits for a batch. Shapes: X (N, D) -> (N, C).
+
+        ``training=True`` (``fit`` passes it) switches dropout on; predictions leave it off.
+        """
         X = np.asarray(X)
         if X.dtype != self.dtype:
             X = X.astype(self.dtype)        # one cast here keeps every layer in the model's dtype
         out = X
         for layer in self.layers:
+            layer.training = training
             out = layer.forward(out)
         return out
 
-    def loss(self, X, y):
+    def loss(self, X, y, training=False):
         """Forward pass and mean softmax cross-entropy loss (a scalar)."""
-        return self.loss_fn.forward(self.forward(X), y)
+        return self.loss_fn.forward(self.forward(X, training), y)
 
     def backward(self):
         """Backpropagate from the last ``loss`` call; fills every layer's ``grads``."""
@@ -162,6 +172,7 @@ class MLP:
         arrays["format_version"] = np.array(FORMAT_VERSION)
         arrays["init"] = np.array(self.init)
         arrays["dtype"] = np.array(self.dtype.name)
+        arrays["dropout"] = np.array(self.dropout)
         merged = {**self.metadata, **{k: str(v) for k, v in metadata.items()}}
         arrays["metadata"] = np.array([f"{k}={v}" for k, v in sorted(merged.items())], dtype=str)
         buffer = io.BytesIO()
@@ -171,8 +182,12 @@ class MLP:
         return path
 
     @classmethod
-    def load(cls, path):
-        """Load a model saved by ``save``. Never unpickles anything (``allow_pickle=False``)."""
+    def load(cls, path, dtype=None):
+        """Load a model saved by ``save``. Never unpickles anything (``allow_pickle=False``).
+
+        ``dtype`` (np.float32 or np.float64) converts the weights, e.g. to float64 so that
+        predictions are the same to the last digit on every machine; default: as saved.
+        """
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such model file; train one with "
@@ -188,11 +203,22 @@ class MLP:
             sizes = check_layer_sizes(sizes.tolist())
         except ValueError as exc:
             raise ModelFormatError(f"{path}: {exc}") from None
-        dtype = str(arrays.get("dtype", np.array("float64")))
+        saved_dtype = str(arrays.get("dtype", np.array("float64")))
         init = str(arrays.get("init", np.array("he")))
-        if dtype not in ("float32", "float64") or init not in INITS:
-            raise ModelFormatError(f"{path}: unsupported dtype {dtype!r} or init {init!r}")
-        model = cls(sizes, init=init, seed=0, dtype=dtype)
+        if saved_dtype not in ("float32", "float64") or init not in INITS:
+            raise ModelFormatError(f"{path}: unsupported dtype {saved_dtype!r} or init {init!r}")
+        dropout = arrays.get("dropout", np.array(0.0))
+        if dropout.shape != () or not np.issubdtype(dropout.dtype, np.floating) \
+                or not 0 <= float(dropout) < 1:
+            raise ModelFormatError(f"{path}: 'dropout' must be one number in [0, 1), "
+                                   f"got {dropout.dtype} of shape {dropout.shape}: {dropout!r}")
+        if dtype is not None:
+            dtype = np.dtype(dtype).name
+            if dtype not in ("float32", "float64"):
+                raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+        else:
+            dtype = saved_dtype
+        model = cls(sizes, init=init, seed=0, dtype=dtype, dropout=float(dropout))
         expected = {name: value.shape for name, value in model.parameters().items()}
         allowed = set(expected) | {"layer_sizes", *METADATA_KEYS}
         unknown = sorted(set(arrays) - allowed)

@@ -2,8 +2,13 @@
 
 Usage, once per mini-batch::
 
-    model.loss(X, y); model.backward()
+    model.loss(X, y, training=True); model.backward()
     optimizer.step(model.parameters(), model.gradients())
+
+Every optimizer takes ``weight_decay`` (λ, default 0): before each step, every weight *matrix*
+shrinks a little, W <- (1 - lr·λ) W. Biases are left alone, as is usual. For plain SGD this is
+exactly gradient descent on the loss plus the L2 penalty λ/2·‖W‖²; for Adam it is "AdamW"
+(Loshchilov & Hutter, 2019), which works better than adding λW to Adam's gradient.
 """
 
 import math
@@ -20,71 +25,115 @@ def check_lr(lr):
     return float(lr)
 
 
-class SGD:
-    """Plain gradient descent, the seed program's update: p <- p - lr * g."""
+def check_weight_decay(weight_decay):
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) \
+            or not math.isfinite(weight_decay) or weight_decay < 0:
+        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}; "
+                         "try 0 (none) or 5e-4")
+    return float(weight_decay)
 
-    def __init__(self, lr=0.01):
+
+class Optimizer:
+    """Base class: ``lr`` (changed by learning-rate schedules between steps) and ``weight_decay``."""
+
+    def __init__(self, lr, weight_decay=0.0):
         self.lr = check_lr(lr)
+        self.weight_decay = check_weight_decay(weight_decay)
+        self.state = {}             # per-parameter arrays (velocity, ...), by parameter name
 
-    def __repr__(self):
-        return f"SGD(lr={self.lr:g})"
+    def _extra(self):
+        return f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+
+    def arrays_for(self, name, p, *kinds):
+        """This parameter's arrays of the given kinds (shaped like p), created zeroed on first use.
+
+        They are kept between steps: a velocity must be, and reusing a scratch array ("lr*g")
+        instead of allocating a new one every step saves time on big layers.
+        """
+        arrays = self.state.setdefault(name, {})
+        for kind in kinds:
+            if kind not in arrays:
+                arrays[kind] = np.zeros_like(p)
+        return [arrays[kind] for kind in kinds]
+
+    def decay_weights(self, params):
+        """W <- (1 - lr·λ) W for every weight matrix (ndim > 1); biases are not decayed."""
+        if self.weight_decay:
+            for p in params.values():
+                if p.ndim > 1:
+                    p *= 1 - self.lr * self.weight_decay
 
     def step(self, params, grads):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Plain gradient descent, the seed program's update: p <- p - lr * g."""
+
+    def __repr__(self):
+        return f"SGD(lr={self.lr:g}{self._extra()})"
+
+    def step(self, params, grads):
+        self.decay_weights(params)
         for name, p in params.items():
-            p -= self.lr * grads[name]
+            (scaled,) = self.arrays_for(name, p, "lr*g")
+            np.multiply(grads[name], self.lr, out=scaled)     # lr * g, into a reused array
+            p -= scaled
 
 
-class Momentum:
+class Momentum(Optimizer):
     """SGD with momentum: v <- mu * v - lr * g;  p <- p + v.
 
     The velocity v remembers past gradients, so steps speed up along directions that agree
     and cancel out along directions that zig-zag.
     """
 
-    def __init__(self, lr=0.05, momentum=0.9):
-        self.lr = check_lr(lr)
-        if not 0 <= momentum < 1:
+    def __init__(self, lr=0.05, momentum=0.9, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
+                or not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}; try 0.9")
         self.momentum = float(momentum)
-        self.velocity = {}
 
     def __repr__(self):
-        return f"Momentum(lr={self.lr:g}, momentum={self.momentum:g})"
+        return f"Momentum(lr={self.lr:g}, momentum={self.momentum:g}{self._extra()})"
 
     def step(self, params, grads):
+        self.decay_weights(params)
         for name, p in params.items():
-            v = self.velocity.setdefault(name, np.zeros_like(p))
+            v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
+            np.multiply(grads[name], self.lr, out=scaled)     # lr * g, into a reused array
             v *= self.momentum
-            v -= self.lr * grads[name]
+            v -= scaled
             p += v
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on g and a per-parameter step size from g².
 
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g²;  p <- p - lr * m̂ / (sqrt(v̂) + eps),
     where m̂, v̂ correct the bias of starting m and v at zero.
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr = check_lr(lr)
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"Adam {name} must be in [0, 1), got {beta!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.m, self.v, self.t = {}, {}, 0
+        self.t = 0
 
     def __repr__(self):
-        return f"Adam(lr={self.lr:g})"
+        return f"Adam(lr={self.lr:g}{self._extra()})"
 
     def step(self, params, grads):
+        self.decay_weights(params)
         self.t += 1
         correction1 = 1 - self.beta1 ** self.t
         correction2 = 1 - self.beta2 ** self.t
         for name, p in params.items():
             g = grads[name]
-            m = self.m.setdefault(name, np.zeros_like(p))
-            v = self.v.setdefault(name, np.zeros_like(p))
+            m, v = self.arrays_for(name, p, "m", "v")
             m *= self.beta1
             m += (1 - self.beta1) * g
             v *= self.beta2
@@ -93,7 +142,7 @@ class Adam:
 
 
 def make_optimizer(name, lr, **options):
-    """Build an optimizer by name: "sgd", "momentum" or "adam"."""
+    """Build an optimizer by name: "sgd", "momentum" or "adam" (options: e.g. weight_decay)."""
     if name == "sgd":
         return SGD(lr, **options)
     if name == "momentum":

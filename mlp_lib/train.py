@@ -87,7 +87,7 @@ class Evaluation:
 
 
 def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_schedule="constant",
-        X_val=None, y_val=None, callback=None, progress=True):
+        X_val=None, y_val=None, augment=None, callback=None, progress=True):
     """Train ``model`` with mini-batch gradient descent.
 
     Parameters
@@ -100,6 +100,8 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
     lr_schedule : "constant", or "cosine" to lower the learning rate smoothly from its value
         to zero over the run (big steps to explore first, small steps to settle at the end)
     X_val, y_val : optional validation data, evaluated after each epoch
+    augment : optional ``augment(X_batch, rng) -> X_batch`` applied to every training batch,
+        e.g. ``RandomShift(2)``: each epoch then sees freshly shifted copies of the images
     callback : called as ``callback(StepInfo)`` after every step; may raise ``StopTraining``
     progress : show a tqdm progress bar (text in a terminal, a widget in Jupyter)
 
@@ -131,12 +133,14 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
             correct = 0
             batches = iterate_minibatches(X, y, batch_size, rng)
             for step, (X_batch, y_batch) in enumerate(batches, start=1):
+                if augment is not None:
+                    X_batch = augment(X_batch, rng)
                 if lr_schedule == "cosine":
                     progress_made = len(history.loss) / (epochs * history.steps_per_epoch)  # 0 -> 1
                     optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))
                 # Huge learning rates overflow to inf/nan; we detect that below and say so clearly.
                 with np.errstate(over="ignore", invalid="ignore"):
-                    loss = float(model.loss(X_batch, y_batch))
+                    loss = float(model.loss(X_batch, y_batch, training=True))
                     first_loss = history.loss[0] if history.loss else loss
                     if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss:
                         raise DivergenceError(

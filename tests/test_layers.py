@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mlp_lib.gradcheck import check_layer_gradients
-from mlp_lib.layers import Linear, ReLU, init_weights
+from mlp_lib.layers import Dropout, Linear, ReLU, init_weights
 
 SHAPES = [(1, 1, 1), (4, 3, 2), (7, 5, 9), (2, 784, 3)]
 
@@ -146,3 +146,69 @@ def test_relu_keeps_float32():
 def test_layers_describe_themselves():
     assert repr(Linear(784, 32, init="normal")) == "Linear(784 -> 32, init='normal')"
     assert repr(ReLU()) == "ReLU()"
+
+
+# ---- Dropout ----------------------------------------------------------------------------------
+
+class FixedMaskDropout(Dropout):
+    """Draws the same mask on every forward call, so the numerical gradient is well defined."""
+
+    def forward(self, x):
+        self.rng = np.random.default_rng(0)
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("shape, p", [((1, 1), 0.5), ((5, 7), 0.1), ((32, 16), 0.5)])
+def test_dropout_backward_matches_numerical_gradient(shape, p):
+    layer = FixedMaskDropout(p)
+    layer.training = True
+    x = np.random.default_rng(3).standard_normal(shape)
+    assert check_layer_gradients(layer, x)["x"] < 1e-6
+
+
+def test_dropout_zeroes_about_p_of_the_units_and_scales_the_rest():
+    layer = Dropout(0.25, rng=np.random.default_rng(0))
+    layer.training = True
+    out = layer.forward(np.ones((200, 500)))
+    assert set(np.unique(out)) == {0.0, 1 / 0.75}
+    assert (out == 0).mean() == pytest.approx(0.25, abs=0.01)
+    assert out.mean() == pytest.approx(1.0, abs=0.01)          # the expected value is unchanged
+
+
+def test_dropout_backward_passes_gradient_only_through_kept_units():
+    layer = Dropout(0.5, rng=np.random.default_rng(1))
+    layer.training = True
+    out = layer.forward(np.ones((4, 6)))
+    dx = layer.backward(np.ones((4, 6)))
+    np.testing.assert_array_equal(dx, out)                     # mask / (1 - p), both times
+
+
+def test_dropout_is_the_identity_when_not_training():
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    x = np.arange(6.0).reshape(2, 3)
+    assert layer.training is False                             # layers start in prediction mode
+    np.testing.assert_array_equal(layer.forward(x), x)
+    np.testing.assert_array_equal(layer.backward(np.ones((2, 3))), np.ones((2, 3)))
+
+
+def test_dropout_keeps_float32():
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    layer.training = True
+    x = np.ones((3, 4), dtype=np.float32)
+    assert layer.forward(x).dtype == np.float32
+    assert layer.backward(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [-0.1, 1, 1.5, "0.1", True])
+def test_dropout_rejects_probabilities_outside_zero_to_one(p):
+    with pytest.raises(ValueError, match=r"dropout probability p must be in \[0, 1\), got .*; try 0.1"):
+        Dropout(p)
+
+
+def test_dropout_backward_before_forward_is_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"Dropout\.backward called before forward"):
+        Dropout(0.1).backward(np.ones((1, 2)))
+
+
+def test_dropout_describes_itself():
+    assert repr(Dropout(0.2)) == "Dropout(p=0.2)"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mlp_lib.gradcheck import check_model_gradients
-from mlp_lib.layers import Linear, ReLU
+from mlp_lib.layers import Dropout, Linear, ReLU
 from mlp_lib.model import MLP, ModelFormatError
 
 
@@ -233,3 +233,57 @@ def test_load_refuses_an_archive_with_a_damaged_member(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ModelFormatError, match=r"m.npz: not a model file \(a damaged .npz archive: ValueError\)"):
         MLP.load(path)
+
+
+# ---- dropout ------------------------------------------------------------------------------
+
+def test_dropout_follows_every_hidden_relu():
+    model = MLP((784, 32, 16, 10), dropout=0.1)
+    kinds = [type(layer) for layer in model.layers]
+    assert kinds == [Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear]
+    assert repr(model) == "MLP(784 -> 32 -> 16 -> 10, init='he', dropout=0.1, dtype=float32)"
+
+
+def test_dropout_acts_only_when_training():
+    model = MLP((20, 64, 3), dropout=0.5, dtype=np.float64)
+    X = np.random.default_rng(0).random((4, 20))
+    np.testing.assert_array_equal(model.forward(X), model.forward(X))       # predicting: no noise
+    assert not np.allclose(model.forward(X, training=True), model.forward(X))
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
+
+
+def test_mlp_with_dropout_backward_matches_numerical_gradient_when_predicting():
+    rng = np.random.default_rng(0)
+    model = MLP((6, 5, 3), seed=1, dtype=np.float64, dropout=0.3)
+    errors = check_model_gradients(model, rng.standard_normal((5, 6)), rng.integers(0, 3, size=5))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_dropout_rate_is_saved_and_loaded(tmp_path):
+    path = MLP((10, 4, 3), dropout=0.25).save(tmp_path / "m.npz")
+    assert MLP.load(path).dropout == 0.25
+    assert MLP.load(MLP((10, 4, 3)).save(tmp_path / "plain.npz")).dropout == 0.0
+
+
+def test_load_refuses_a_bad_dropout_rate(tmp_path):
+    path = MLP((10, 4, 3)).save(tmp_path / "m.npz")
+    arrays = dict(np.load(path))
+    arrays["dropout"] = np.array(1.5)
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFormatError, match=r"'dropout' must be one number in \[0, 1\)"):
+        MLP.load(path)
+
+
+def test_bad_dropout_is_refused():
+    with pytest.raises(ValueError, match=r"dropout probability p must be in \[0, 1\), got 1"):
+        MLP((4, 3, 2), dropout=1)
+
+
+def test_load_can_convert_the_weights_to_float64(tmp_path):
+    model = MLP((10, 4, 3), seed=3)
+    path = model.save(tmp_path / "m.npz")
+    loaded = MLP.load(path, dtype=np.float64)
+    assert loaded.dtype == np.float64 and loaded.parameters()["W0"].dtype == np.float64
+    np.testing.assert_array_equal(loaded.parameters()["W0"], model.parameters()["W0"])
+    with pytest.raises(ValueError, match="dtype must be float32 or float64, got int32"):
+        MLP.load(path, dtype=np.int32)

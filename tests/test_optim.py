@@ -58,3 +58,48 @@ def test_bad_momentum_and_unknown_optimizer_are_refused():
         Adam(0.1, beta2=1)
     with pytest.raises(ValueError, match=r"optimizer must be one of \('sgd', 'momentum', 'adam'\), got 'rmsprop'"):
         make_optimizer("rmsprop", 0.1)
+
+
+# ---- weight decay -------------------------------------------------------------------------------
+
+def test_sgd_weight_decay_is_gradient_descent_on_the_l2_penalised_loss():
+    rng = np.random.default_rng(0)
+    W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    gW, gb = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    lr, lam = 0.1, 0.01
+    params = {"W": W.copy(), "b": b.copy()}
+    SGD(lr, weight_decay=lam).step(params, {"W": gW, "b": gb})
+    # d/dW [loss + lam/2 |W|^2] = gW + lam W; the bias is not decayed.
+    np.testing.assert_allclose(params["W"], W - lr * (gW + lam * W))
+    np.testing.assert_allclose(params["b"], b - lr * gb)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_weight_decay_shrinks_weights_that_get_no_gradient(name):
+    params = {"W": np.ones((2, 2)), "b": np.ones(2)}
+    zero = {"W": np.zeros((2, 2)), "b": np.zeros(2)}
+    opt = make_optimizer(name, 0.1, weight_decay=0.5)
+    opt.step(params, zero)
+    np.testing.assert_allclose(params["W"], 0.95)              # (1 - lr * lambda) * W
+    np.testing.assert_allclose(params["b"], 1.0)
+
+
+@pytest.mark.parametrize("bad", [-1e-4, float("nan"), "5e-4", True])
+def test_weight_decay_must_be_a_non_negative_number(bad):
+    with pytest.raises(ValueError, match=r"weight_decay must be a number >= 0, got .*; try 0"):
+        SGD(0.1, weight_decay=bad)
+
+
+def test_optimizers_show_their_weight_decay():
+    assert repr(Momentum(0.1, weight_decay=5e-4)) == "Momentum(lr=0.1, momentum=0.9, weight_decay=0.0005)"
+    assert repr(SGD(0.1)) == "SGD(lr=0.1)"
+
+
+def test_momentum_keeps_one_velocity_per_parameter_between_steps():
+    params, grads = one_param()
+    opt = Momentum(lr=0.1, momentum=0.9)
+    opt.step(params, grads)
+    velocity = opt.state["w"]["velocity"]
+    opt.step(params, grads)
+    assert opt.state["w"]["velocity"] is velocity              # reused, not reallocated
+    np.testing.assert_allclose(velocity, [-0.095, -0.095])

@@ -140,3 +140,32 @@ def test_progress_bar_goes_to_stderr_and_can_be_turned_off(capsys):
     assert "2/2" in capsys.readouterr().err
     fit(MLP((20, 3)), X, y, epochs=1, batch_size=32, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_augment_is_applied_to_every_training_batch_and_nothing_else():
+    X, y = blobs(n=100)
+    seen = []
+
+    def augment(X_batch, rng):
+        seen.append(len(X_batch))
+        return X_batch + rng.normal(0, 0.01, X_batch.shape).astype(X_batch.dtype)
+
+    history = fit(MLP((20, 8, 3)), X, y, epochs=2, batch_size=32, X_val=X, y_val=y,
+                  augment=augment, progress=False)
+    assert seen == [32, 32, 32, 4] * 2                # training batches only, not validation
+    assert len(history.val_accuracy) == 2
+
+
+def test_fit_trains_on_what_augment_returns():
+    X, y = blobs()
+    erase = lambda X_batch, rng: np.zeros_like(X_batch)     # noqa: E731  (nothing left to learn from)
+    model = MLP((20, 16, 3), seed=0)
+    fit(model, X, y, epochs=5, batch_size=32, optimizer=Momentum(0.05), augment=erase, progress=False)
+    assert evaluate(model, X, y).accuracy < 0.6
+
+
+def test_fit_with_dropout_and_weight_decay_still_learns():
+    X, y = blobs()
+    model = MLP((20, 32, 3), dropout=0.2, seed=0)
+    fit(model, X, y, epochs=5, batch_size=32, optimizer=Momentum(0.05, weight_decay=1e-3), progress=False)
+    assert evaluate(model, X, y).accuracy > 0.95
