@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlp_lib train | evaluate | download``.
+"""Command line: ``python -m mlp_lib train | evaluate | ladder | download``.
 
 ``train`` does what the seed program's main.py did — load MNIST, train, save, reload, evaluate —
 and ends with the line ``test accuracy: 97.12% (9712/10000)``.
@@ -14,10 +14,11 @@ import numpy as np
 
 from .data import DATASETS, load_mnist
 from .download import download
+from .ladder import run_ladder
 from .layers import INITS
 from .model import MLP
-from .optim import OPTIMIZERS, make_optimizer
-from .presets import PRESETS, get_preset
+from .optim import OPTIMIZERS
+from .presets import PRESETS, build, get_preset
 from .train import LR_SCHEDULES, evaluate, fit
 
 
@@ -40,6 +41,36 @@ def positive_float(text):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}; try 0.01")
+    return value
+
+
+def non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1), got {text}; try 0.1")
     return value
 
 
@@ -77,6 +108,12 @@ def build_parser():
     train.add_argument("--lr-schedule", choices=LR_SCHEDULES,
                        help="constant, or cosine: lower the learning rate smoothly to zero")
     train.add_argument("--init", choices=INITS, help="weight initialisation")
+    train.add_argument("--weight-decay", type=non_negative_float, metavar="LAMBDA",
+                       help="shrink the weights by lr*LAMBDA every step (L2), e.g. 5e-4; 0 = none")
+    train.add_argument("--dropout", type=probability, metavar="P",
+                       help="drop hidden units with probability P while training, e.g. 0.1; 0 = none")
+    train.add_argument("--shift", type=non_negative_int, metavar="PIXELS",
+                       help="augment: shift training images by up to PIXELS pixels, e.g. 2; 0 = none")
     train.add_argument("--dtype", choices=["float32", "float64"])
     train.add_argument("--raw-pixels", dest="normalize", action="store_false", default=None,
                        help="train on raw 0..255 pixels instead of [0, 1]")
@@ -95,6 +132,18 @@ def build_parser():
                               help="default: the dataset the model was trained on")
     evaluate_cmd.add_argument("--data-dir", type=Path)
 
+    ladder_cmd = commands.add_parser(
+        "ladder", help="from the seed to the best recipe, one change at a time (notebook 08)",
+        description="Train every step of mlp_lib.ladder.LADDER on the same seed and record the "
+                    "results (accuracy, seconds, curves) in a JSON file. Takes about 5 minutes.")
+    ladder_cmd.add_argument("--output", type=Path, required=True, metavar="RESULTS.json")
+    ladder_cmd.add_argument("--dataset", choices=list(DATASETS), default="mnist")
+    ladder_cmd.add_argument("--steps", type=positive_int, metavar="N",
+                            help="run only the first N steps (quick checks)")
+    ladder_cmd.add_argument("--data-dir", type=Path)
+    ladder_cmd.add_argument("--no-progress", dest="progress", action="store_false",
+                            help="no progress bar")
+
     download_cmd = commands.add_parser("download", help="download a dataset (if data/ is missing)")
     download_cmd.add_argument("--dataset", choices=[*DATASETS, "all"], default="mnist")
     download_cmd.add_argument("--data-dir", type=Path)
@@ -106,7 +155,7 @@ def resolve_train_settings(args):
     """The preset's settings, overridden by every option given on the command line."""
     settings = get_preset(args.preset)
     for key in ("hidden_sizes", "lr", "lr_schedule", "batch_size", "epochs", "optimizer", "init",
-                "dtype", "normalize", "seed"):
+                "weight_decay", "dropout", "shift", "dtype", "normalize", "seed"):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
@@ -122,16 +171,15 @@ def run_train(args):
                                 normalize=s["normalize"], dtype=dtype)
     if args.train_size is not None:
         X_train, y_train = X_train[:args.train_size], y_train[:args.train_size]
-    sizes = (X_train.shape[1], *s["hidden_sizes"], 10)
-    model = MLP(sizes, init=s["init"], seed=s["seed"], dtype=dtype)
-    optimizer = make_optimizer(s["optimizer"], s["lr"])
+    model, optimizer, augment = build(s, n_inputs=X_train.shape[1])
     print(f"dataset {args.dataset}: {len(X_train)} training and {len(X_test)} test images, "
-          f"pixels in {'[0, 1]' if s['normalize'] else '0..255'}")
+          f"pixels in {'[0, 1]' if s['normalize'] else '0..255'}"
+          f"{f', augmented with {augment}' if augment else ''}")
     print(f"training {model} with {optimizer} ({s['lr_schedule']} schedule), "
           f"batch size {s['batch_size']}, {s['epochs']} epochs, seed {s['seed']} (preset {args.preset})")
     history = fit(model, X_train, y_train, epochs=s["epochs"], batch_size=s["batch_size"],
                   optimizer=optimizer, seed=s["seed"], lr_schedule=s["lr_schedule"],
-                  X_val=X_test, y_val=y_test, progress=args.progress)
+                  X_val=X_test, y_val=y_test, augment=augment, progress=args.progress)
     for epoch, (train_acc, test_acc, secs) in enumerate(
             zip(history.train_accuracy, history.val_accuracy, history.epoch_seconds), start=1):
         print(f"epoch {epoch}: train accuracy {100 * train_acc:.2f}%, "
@@ -166,6 +214,15 @@ def run_evaluate(args):
     return 0
 
 
+def run_ladder_command(args):
+    if args.output.suffix != ".json":
+        raise ValueError(f"the ladder results are JSON: --output should end in .json, got {args.output}")
+    run_ladder(args.output, args.dataset, data_dir=args.data_dir, steps=args.steps,
+               progress=args.progress)
+    print(f"results written to {args.output}")
+    return 0
+
+
 def run_download(args):
     names = list(DATASETS) if args.dataset == "all" else [args.dataset]
     for name in names:
@@ -179,7 +236,8 @@ def run_download(args):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    runner = {"train": run_train, "evaluate": run_evaluate, "download": run_download}[args.command]
+    runner = {"train": run_train, "evaluate": run_evaluate, "ladder": run_ladder_command,
+              "download": run_download}[args.command]
     try:
         return runner(args)
     except KeyboardInterrupt:

@@ -1,0 +1,106 @@
+"""From the seed program to the best recipe, one change at a time (notebook 08).
+
+``LADDER`` lists the changes in order. ``run_ladder`` trains every step on the same seed and
+records what each change did (test accuracy, training seconds, curves) in a JSON file:
+
+    python -m mlp_lib ladder --output results/ladder.json
+"""
+
+import json
+import os
+import platform
+import time
+
+import numpy as np
+
+from .idx import write_bytes_atomically
+from .presets import get_preset, train_recipe
+
+# Each step changes the settings of the last *kept* step; a step with keep=False is a comparison
+# we try and then leave (e.g. Xavier against He initialisation). The last kept step is exactly
+# PRESETS["best"] (a test checks).
+LADDER = [
+    # (what changes, the settings it changes, keep)
+    ("the seed program", {}, True),
+    ("pixels scaled to [0, 1]", dict(normalize=True), True),
+    ("Xavier initialisation", dict(init="xavier"), False),
+    ("He initialisation", dict(init="he"), True),
+    ("Adam, learning rate 0.001", dict(optimizer="adam", lr=0.001), False),
+    ("momentum 0.9", dict(optimizer="momentum"), True),
+    ("learning rate 0.1", dict(lr=0.1), True),
+    ("cosine learning-rate schedule", dict(lr_schedule="cosine"), True),
+    ("float32 instead of float64", dict(dtype="float32"), True),
+    ("wider layers: 512-256", dict(hidden_sizes=(512, 256)), True),
+    ("batch size 128", dict(batch_size=128), True),
+    ("16 epochs instead of 3", dict(epochs=16), True),
+    ("L2 weight decay 5e-4", dict(weight_decay=5e-4), False),
+    ("dropout 0.1", dict(dropout=0.1), True),
+    ("random shifts of up to 2 pixels", dict(shift=2), False),
+    ("random shifts of up to 1 pixel", dict(shift=1), True),
+]
+
+LADDER_FORMAT_VERSION = 1
+
+
+def ladder_steps():
+    """Yield (what changes, full settings, keep) for every step of ``LADDER``, from the seed on."""
+    kept = get_preset("seed")
+    for change, overrides, keep in LADDER:
+        settings = {**kept, **overrides}
+        yield change, settings, keep
+        if keep:
+            kept = settings
+
+
+def run_ladder(output, dataset="mnist", *, data_dir=None, steps=None, train_size=None,
+               progress=False, log=print):
+    """Train the first ``steps`` steps of the ladder (all by default); write the results to ``output``.
+
+    ``train_size`` trains on the first N images only (for quick checks; the recorded results use all).
+
+    The JSON file is written atomically after every step, so an interrupted run keeps the steps
+    it finished. Returns the list of step records (dicts).
+    """
+    all_steps = list(ladder_steps())
+    if steps is not None and not 1 <= steps <= len(all_steps):
+        raise ValueError(f"steps must be between 1 and {len(all_steps)}, got {steps}")
+    records = []
+    for number, (change, settings, keep) in enumerate(all_steps[:steps], start=1):
+        result = train_recipe(settings, dataset, data_dir=data_dir, train_size=train_size,
+                              progress=progress)
+        h = result.history
+        epoch_loss = [float(np.mean(h.loss[i * h.steps_per_epoch:(i + 1) * h.steps_per_epoch]))
+                      for i in range(h.epochs)]
+        records.append(dict(                  # the accuracies are fractions (0.9605 = 96.05%)
+            step=number, change=change, keep=keep, settings=_jsonable(settings),
+            train_images=result.train_images,
+            test_accuracy=result.test.accuracy, correct=result.test.correct, total=result.test.total,
+            train_seconds=round(h.seconds, 2), epoch_val_accuracy=h.val_accuracy,
+            epoch_train_accuracy=h.train_accuracy, epoch_loss=epoch_loss))
+        log(f"step {number:2d}/{len(all_steps[:steps])}: {change:<34} test accuracy {result.test}, "
+            f"trained in {h.seconds:.1f} s{'' if keep else '  (compared, not kept)'}")
+        _write(output, dataset, records)
+    return records
+
+
+def load_ladder(path):
+    """The step records of a ladder JSON file written by ``run_ladder``."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if data.get("format_version") != LADDER_FORMAT_VERSION or "steps" not in data:
+        raise ValueError(f"{path}: not a ladder results file; make one with "
+                         f"`python -m mlp_lib ladder --output {path}`")
+    return data["steps"]
+
+
+def _jsonable(settings):
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in settings.items()}
+
+
+def _write(output, dataset, records):
+    data = dict(format_version=LADDER_FORMAT_VERSION, dataset=dataset,
+                command=f"python -m mlp_lib ladder --output {output}",
+                machine=dict(cpus=os.cpu_count(), python=platform.python_version(),
+                             numpy=np.__version__),
+                written=time.strftime("%Y-%m-%d"), steps=records)
+    write_bytes_atomically(output, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
