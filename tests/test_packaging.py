@@ -41,14 +41,43 @@ def environment_yml():
     return conda, pip
 
 
-def test_environment_yml_lists_exactly_the_pyproject_packages():
+# The extras that make up the course environment. "bench" (PyTorch, scikit-learn) is left out on
+# purpose: only benchmarks/ need it, and torch alone is several hundred MB.
+COURSE_EXTRAS = ("notebooks", "dev")
+BENCH_INSTALL = 'pip install -e ".[bench]"'
+
+
+def test_environment_yml_lists_exactly_the_course_packages():
     project = pyproject()
     wanted = dict(split(r) for r in project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        wanted.update(split(r) for r in extra)
+    for extra in COURSE_EXTRAS:
+        wanted.update(split(r) for r in project["optional-dependencies"][extra])
     conda, _ = environment_yml()
     listed = {name: spec for name, spec in conda.items() if name not in ("python", "pip")}
     assert listed == wanted
+
+
+def test_every_extra_is_either_in_the_course_environment_or_the_benchmark_extra():
+    assert set(pyproject()["optional-dependencies"]) == {*COURSE_EXTRAS, "bench"}
+
+
+def test_benchmark_extra_stays_out_of_the_course_environment():
+    project = pyproject()
+    bench = {split(r)[0] for r in project["optional-dependencies"]["bench"]}
+    assert bench == {"torch", "scikit-learn"}
+    course = {split(r)[0] for r in project["dependencies"]}
+    for extra in COURSE_EXTRAS:
+        course.update(split(r)[0] for r in project["optional-dependencies"][extra])
+    assert not bench & course
+    conda, pip = environment_yml()
+    assert not bench & set(conda)
+    assert not [line for line in pip if any(name in line for name in bench)]
+
+
+def test_environment_yml_says_how_to_get_the_benchmark_extra():
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    comments = [line.split("#", 1)[1] for line in lines if "#" in line]
+    assert any(BENCH_INSTALL in comment for comment in comments)
 
 
 def test_environment_yml_python_matches_requires_python():
