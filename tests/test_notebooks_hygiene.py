@@ -24,7 +24,7 @@ def code_cells(nb):
 
 def test_the_series_is_complete():
     numbers = [p.name[:2] for p in NOTEBOOKS]
-    assert numbers == ["01", "02", "03", "04", "05", "06", "07"]
+    assert numbers == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
