@@ -24,54 +24,35 @@ from .train import LR_SCHEDULES, evaluate, fit
 
 # ---- argument types: each turns a bad value into an argparse error, not a traceback ----------
 
+def number(text, convert, is_valid, expected, hint=""):
+    """``convert(text)`` (int or float) if finite and ``is_valid``; else an error naming ``expected``."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not (math.isfinite(value) and is_valid(value)):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}{hint}")
+    return value
+
+
 def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}; try 0.01")
-    return value
-
-
-def non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
+    return number(text, int, lambda v: v > 0, "a positive integer")
 
 
 def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
+    return number(text, int, lambda v: v >= 0, "an integer >= 0")
+
+
+def positive_float(text):
+    return number(text, float, lambda v: v > 0, "a positive number", hint="; try 0.01")
+
+
+def non_negative_float(text):
+    return number(text, float, lambda v: v >= 0, "a number >= 0")
 
 
 def probability(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1), got {text}; try 0.1")
-    return value
+    return number(text, float, lambda v: 0 <= v < 1, "a probability in [0, 1)", hint="; try 0.1")
 
 
 def hidden_sizes(text):
