@@ -17,7 +17,7 @@ from .augment import RandomShift
 from .data import load_mnist
 from .model import MLP
 from .optim import make_optimizer
-from .train import evaluate, fit
+from .train import Evaluation, History, evaluate, fit
 
 # Every preset names every setting, so a printed preset is the whole recipe.
 PRESETS = {
@@ -35,6 +35,7 @@ PRESETS = {
                  shift=1, normalize=True, dtype="float32", seed=0),
 }
 
+
 def get_preset(name):
     """A copy of the named recipe's settings, or a ValueError naming the valid presets."""
     if name not in PRESETS:
@@ -47,8 +48,8 @@ class RecipeResult:
     """A trained model, its training ``history``, its ``test`` evaluation, and what it learned from."""
 
     model: MLP
-    history: object
-    test: object
+    history: History
+    test: Evaluation
     settings: dict
     train_images: int
 
