@@ -37,9 +37,10 @@ from .data import DATASETS, class_names, load_mnist
 from .layers import INITS
 from .metrics import accuracy, confusion_matrix
 from .model import MLP
+from .augment import RandomShift
 from .optim import OPTIMIZERS, make_optimizer
 from .plots import plot_confusion_matrix
-from .train import DivergenceError, History, StopTraining, evaluate, fit
+from .train import LR_SCHEDULES, DivergenceError, History, StopTraining, evaluate, fit
 
 try:
     import ipywidgets as widgets
@@ -59,6 +60,10 @@ TRAIN_SIZE_RANGE = (1000, 60_000)
 TRAIN_SIZE_STEP = 1000
 SEED_RANGE = (0, 9999)
 DTYPES = ("float32", "float64")
+WEIGHT_DECAYS = (0.0, 1e-4, 5e-4, 1e-3)
+DROPOUT_RANGE = (0.0, 0.5)
+DROPOUT_STEP = 0.05
+SHIFT_RANGE = (0, 2)                    # pixels (notebook 08: shifts of 1 pixel helped most)
 
 MONITOR_SIZE = 1000                     # test images checked during training for the live accuracy
 MONITOR_POINTS_PER_EPOCH = 10
@@ -96,6 +101,10 @@ class PlaygroundSettings:
     normalize: bool = True
     seed: int = 0
     dtype: str = "float32"
+    lr_schedule: str = "constant"
+    weight_decay: float = 0.0
+    dropout: float = 0.0
+    shift: int = 0
 
     def __post_init__(self):
         lo, hi = LR_RANGE
@@ -104,18 +113,25 @@ class PlaygroundSettings:
             raise ValueError(f"lr must be a number from {lo:g} to {hi:g}, got {self.lr!r}; try 0.05")
         for name, (lo, hi) in (("hidden1", HIDDEN1_RANGE), ("hidden2", HIDDEN2_RANGE),
                                ("epochs", EPOCHS_RANGE), ("train_size", TRAIN_SIZE_RANGE),
-                               ("seed", SEED_RANGE), ("batch_size", (BATCH_SIZES[0], BATCH_SIZES[-1]))):
+                               ("seed", SEED_RANGE), ("shift", SHIFT_RANGE),
+                               ("batch_size", (BATCH_SIZES[0], BATCH_SIZES[-1]))):
             value = getattr(self, name)
             if not _is_int(value) or not lo <= value <= hi:
                 hint = " (0 means no second hidden layer)" if name == "hidden2" else ""
                 raise ValueError(f"{name} must be an integer from {lo} to {hi}{hint}, got {value!r}")
         for name, choices in (("optimizer", OPTIMIZERS), ("init", INITS),
-                              ("dataset", tuple(DATASETS)), ("dtype", DTYPES)):
+                              ("dataset", tuple(DATASETS)), ("dtype", DTYPES),
+                              ("lr_schedule", LR_SCHEDULES), ("weight_decay", WEIGHT_DECAYS)):
             if getattr(self, name) not in choices:
-                raise ValueError(f"{name} must be one of {', '.join(choices)}, "
+                raise ValueError(f"{name} must be one of {', '.join(str(c) for c in choices)}, "
                                  f"got {getattr(self, name)!r}")
         if not isinstance(self.normalize, (bool, np.bool_)):
             raise ValueError(f"normalize must be True or False, got {self.normalize!r}")
+        lo, hi = DROPOUT_RANGE
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float, np.floating)) \
+                or not lo <= self.dropout <= hi:
+            raise ValueError(f"dropout must be a number from {lo:g} to {hi:g}, got {self.dropout!r}; "
+                             "try 0.1")
 
     @property
     def layer_sizes(self):
@@ -126,8 +142,12 @@ class PlaygroundSettings:
     def describe(self):
         """A one-line summary, e.g. '784-64-32-10 · momentum lr 0.05 · batch 64 · 3 epochs'."""
         network = "-".join(str(s) for s in self.layer_sizes)
-        return (f"{network} · {self.optimizer} lr {self.lr:.3g} · batch {self.batch_size} · "
-                f"{self.epochs} epoch{'s' if self.epochs > 1 else ''}")
+        schedule = " (cosine)" if self.lr_schedule == "cosine" else ""
+        extras = "".join(text for text, used in ((f" · weight decay {self.weight_decay:g}", self.weight_decay),
+                                                 (f" · dropout {self.dropout:g}", self.dropout),
+                                                 (f" · shifts ±{self.shift}", self.shift)) if used)
+        return (f"{network} · {self.optimizer} lr {self.lr:.3g}{schedule} · batch {self.batch_size} · "
+                f"{self.epochs} epoch{'s' if self.epochs > 1 else ''}{extras}")
 
 
 # ---- data: each dataset read once, at most two kept ---------------------------------------------
@@ -241,8 +261,10 @@ def train_run(settings, data, *, callback=None, stop_event=None):
     n = settings.train_size
     if n > len(data.X_train):
         raise ValueError(f"train_size {n} is larger than the {len(data.X_train)} training images")
-    model = MLP(settings.layer_sizes, init=settings.init, seed=settings.seed, dtype=settings.dtype)
-    optimizer = make_optimizer(settings.optimizer, settings.lr)
+    model = MLP(settings.layer_sizes, init=settings.init, seed=settings.seed, dtype=settings.dtype,
+                dropout=settings.dropout)
+    optimizer = make_optimizer(settings.optimizer, settings.lr, weight_decay=settings.weight_decay)
+    augment = RandomShift(settings.shift) if settings.shift else None
     steps_per_epoch = n_batches(n, settings.batch_size)
     result = RunResult(settings, model, History(steps_per_epoch=steps_per_epoch))
     X_monitor, y_monitor = data.X_test[:MONITOR_SIZE], data.y_test[:MONITOR_SIZE]
@@ -264,7 +286,8 @@ def train_run(settings, data, *, callback=None, stop_event=None):
     try:
         result.history = fit(model, data.X_train[:n], data.y_train[:n], epochs=settings.epochs,
                              batch_size=settings.batch_size, optimizer=optimizer,
-                             seed=settings.seed, callback=on_step, progress=False)
+                             seed=settings.seed, lr_schedule=settings.lr_schedule, augment=augment,
+                             callback=on_step, progress=False)
     except DivergenceError as exc:
         result.seconds = time.perf_counter() - start
         result.status, result.level = "diverged", "error"
@@ -626,6 +649,14 @@ class Playground:
                                   description="dataset"),
             "normalize": W.Checkbox(description="pixels in [0, 1]", indent=True),
             "seed": W.BoundedIntText(min=SEED_RANGE[0], max=SEED_RANGE[1], description="seed"),
+            # Notebook 08's extras: a schedule and three ways to fight overfitting.
+            "lr_schedule": W.Dropdown(options=[("constant", "constant"), ("cosine, down to 0", "cosine")],
+                                      description="lr schedule"),
+            "weight_decay": W.Dropdown(options=[("none", 0.0), *((f"{wd:g}", wd) for wd in WEIGHT_DECAYS[1:])],
+                                       description="weight decay"),
+            "dropout": W.FloatSlider(min=DROPOUT_RANGE[0], max=DROPOUT_RANGE[1], step=DROPOUT_STEP,
+                                     readout_format=".2f", description="dropout"),
+            "shift": W.IntSlider(min=SHIFT_RANGE[0], max=SHIFT_RANGE[1], description="random shift (px)"),
         }
         for control in self.controls.values():
             control.style = style
@@ -818,10 +849,18 @@ class Playground:
                 listener(result, data)
 
 
+def _extras(settings):
+    """Notebook 08's extras in a few words, e.g. 'cosine, dropout 0.1, shift 1'; '' if none."""
+    s = settings
+    parts = [("cosine", s.lr_schedule == "cosine"), (f"wd {s.weight_decay:g}", s.weight_decay),
+             (f"dropout {s.dropout:g}", s.dropout), (f"shift {s.shift}", s.shift)]
+    return ", ".join(text for text, used in parts if used)
+
+
 def runs_table(results):
     """An HTML table of runs, newest first: their settings and how they ended."""
     head = ("run", "dataset", "network", "optimizer", "lr", "batch", "epochs", "images", "init",
-            "pixels", "seed", "result", "time")
+            "pixels", "seed", "extras", "result", "time")
     rows = []
     for r in reversed(list(results)):
         s = r.settings
@@ -830,7 +869,8 @@ def runs_table(results):
             outcome = f"{r.status} · {outcome}" if r.usable else r.status
         cells = (r.number, s.dataset, "-".join(map(str, s.layer_sizes[1:-1])), s.optimizer,
                  f"{s.lr:.3g}", s.batch_size, s.epochs, f"{s.train_size:,}", s.init,
-                 "0..1" if s.normalize else "0..255", s.seed, outcome, f"{r.seconds:.1f} s")
+                 "0..1" if s.normalize else "0..255", s.seed, _extras(s) or "—", outcome,
+                 f"{r.seconds:.1f} s")
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
     header = "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
     return (f'<table style="font-size:12px;border-collapse:collapse;white-space:nowrap;'

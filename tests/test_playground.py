@@ -17,9 +17,10 @@ import pytest
 from mlp_lib import playground
 from mlp_lib.data import DATASETS
 from mlp_lib.idx import write_idx
-from mlp_lib.playground import (BATCH_SIZES, EPOCHS_RANGE, HIDDEN1_RANGE, HIDDEN2_RANGE, LR_RANGE,
-                                SEED_RANGE, TRAIN_SIZE_RANGE, ImageExplorer, Playground,
-                                PlaygroundSettings, load_data, runs_table, smooth_log, train_run)
+from mlp_lib.playground import (BATCH_SIZES, DROPOUT_RANGE, EPOCHS_RANGE, HIDDEN1_RANGE,
+                                HIDDEN2_RANGE, LR_RANGE, SEED_RANGE, SHIFT_RANGE, TRAIN_SIZE_RANGE,
+                                WEIGHT_DECAYS, ImageExplorer, Playground, PlaygroundSettings,
+                                load_data, runs_table, smooth_log, train_run)
 
 SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden1=32, hidden2=16)
 SMALL64 = replace(SMALL, dtype="float64")
@@ -42,6 +43,30 @@ def test_default_settings_are_valid_and_describe_themselves():
     settings = PlaygroundSettings()
     assert settings.layer_sizes == (784, 64, 32, 10)
     assert settings.describe() == "784-64-32-10 · momentum lr 0.05 · batch 64 · 3 epochs"
+
+
+def test_the_recipe_extras_of_notebook_08_show_in_the_description():
+    settings = PlaygroundSettings(lr_schedule="cosine", weight_decay=5e-4, dropout=0.1, shift=1)
+    assert settings.describe() == ("784-64-32-10 · momentum lr 0.05 (cosine) · batch 64 · 3 epochs"
+                                   " · weight decay 0.0005 · dropout 0.1 · shifts ±1")
+
+
+def test_train_run_uses_the_schedule_weight_decay_dropout_and_shifts(data, monkeypatch):
+    seen = {}
+    real_fit = playground.fit
+
+    def spy_fit(model, X, y, **kwargs):
+        seen.update(kwargs, model=model)
+        return real_fit(model, X, y, **kwargs)
+
+    monkeypatch.setattr(playground, "fit", spy_fit)
+    settings = replace(SMALL, epochs=1, lr_schedule="cosine", weight_decay=1e-4, dropout=0.2, shift=1)
+    result = train_run(settings, data)
+    assert result.status == "finished"
+    assert seen["lr_schedule"] == "cosine" and seen["optimizer"].weight_decay == 1e-4
+    assert seen["model"].dropout == 0.2 and seen["augment"].max_shift == 1
+    assert "<td>cosine, wd 0.0001, dropout 0.2, shift 1</td>" in runs_table([result])
+    assert "<td>—</td>" in runs_table([train_run(replace(SMALL, epochs=1, train_size=1000), data)])
 
 
 def test_hidden2_zero_means_a_single_hidden_layer():
@@ -68,6 +93,11 @@ def test_hidden2_zero_means_a_single_hidden_layer():
     (dict(dataset="cifar10"), r"dataset must be one of mnist, fashion-mnist, got 'cifar10'"),
     (dict(dtype="float16"), r"dtype must be one of float32, float64, got 'float16'"),
     (dict(normalize="yes"), r"normalize must be True or False, got 'yes'"),
+    (dict(lr_schedule="step"), r"lr_schedule must be one of constant, cosine, got 'step'"),
+    (dict(weight_decay=0.3), r"weight_decay must be one of 0\.0, 0\.0001, 0\.0005, 0\.001, got 0\.3"),
+    (dict(dropout=0.9), r"dropout must be a number from 0 to 0\.5, got 0\.9; try 0\.1"),
+    (dict(dropout="0.1"), r"dropout must be a number from 0 to 0\.5, got '0\.1'"),
+    (dict(shift=3), r"shift must be an integer from 0 to 2, got 3"),
 ])
 def test_settings_reject_impossible_values_with_a_clear_message(change, message):
     with pytest.raises(ValueError, match=message):
@@ -85,6 +115,10 @@ def test_widget_bounds_come_from_the_same_limits():
     assert (c["train_size"].min, c["train_size"].max) == TRAIN_SIZE_RANGE
     assert (c["seed"].min, c["seed"].max) == SEED_RANGE
     assert {value for _label, value in c["optimizer"].options} == {"sgd", "momentum", "adam"}
+    assert (c["dropout"].min, c["dropout"].max) == DROPOUT_RANGE
+    assert (c["shift"].min, c["shift"].max) == SHIFT_RANGE
+    assert tuple(value for _label, value in c["weight_decay"].options) == WEIGHT_DECAYS
+    assert {value for _label, value in c["lr_schedule"].options} == {"constant", "cosine"}
 
 
 def test_widgets_cannot_hold_impossible_values():
@@ -102,7 +136,8 @@ def test_widgets_cannot_hold_impossible_values():
 def test_set_settings_moves_the_controls_and_settings_reads_them_back():
     pg = Playground(SMALL)
     wanted = replace(SMALL, lr=0.1, hidden1=48, hidden2=0, batch_size=128, optimizer="adam",
-                     init="xavier", dataset="fashion-mnist", normalize=False, seed=7)
+                     init="xavier", dataset="fashion-mnist", normalize=False, seed=7,
+                     lr_schedule="cosine", weight_decay=5e-4, dropout=0.25, shift=2)
     pg.set_settings(wanted)
     got = pg.settings()
     assert replace(got, lr=0.1) == wanted and got.lr == pytest.approx(0.1)
