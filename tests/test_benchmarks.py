@@ -5,6 +5,7 @@ runs on tiny data. benchmarks/ is a folder of scripts, not a package, so they ar
 """
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -221,3 +222,13 @@ def test_struct_loaders_read_the_same_images_as_read_idx(tmp_path):
     write_idx(path, images)
     for load in (bench_idx_loader.load_images_per_pixel, bench_idx_loader.load_images_per_image):
         np.testing.assert_array_equal(load(path), read_idx(path))
+
+
+def test_matmul_report_measures_rounds_and_compares_their_median_with_the_goal(tiny_mnist, capsys):
+    d = tiny_mnist
+    ratio = bench_matmul.report((784, 16, 10), 32, d["X_train"], d["y_train"], repeats=1, rounds=2,
+                                goal=True)
+    out = capsys.readouterr().out
+    assert out.count("round ") == 2 and ratio > 0
+    assert re.search(r"achieved / 1024\^3 rate: \d+\.\d\d \(median of 2 rounds, from \d+\.\d\d to "
+                     r"\d+\.\d\d; goal >= 0\.55\): (PASS|FAIL)", out)
