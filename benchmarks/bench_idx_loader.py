@@ -71,14 +71,21 @@ def main():
         t_image, per_image = best_time(load_images_per_image, raw_path, REPEATS)
         t_pixel, per_pixel = best_time(load_images_per_pixel, raw_path, 1)
     for name, array in (("per-image", per_image), ("per-pixel", per_pixel)):
-        if array.shape != reference.shape or array.dtype != reference.dtype \
-                or not np.array_equal(array, reference):
+        if (
+            array.shape != reference.shape
+            or array.dtype != reference.dtype
+            or not np.array_equal(array, reference)
+        ):
             raise SystemExit(f"the {name} loader disagrees with read_idx!")
     print(f"all three read the same decompressed file ({reference.shape} {reference.dtype}):")
-    print(f"struct.unpack per pixel (the seed's), 1 run: {t_pixel:6.2f} s  "
-          f"ratio to read_idx: {t_pixel / t_numpy:,.0f}x")
-    print(f"struct.unpack per image, best of {REPEATS}:     {t_image:6.2f} s  "
-          f"ratio to read_idx: {t_image / t_numpy:,.1f}x")
+    print(
+        f"struct.unpack per pixel (the seed's), 1 run: {t_pixel:6.2f} s  "
+        f"ratio to read_idx: {t_pixel / t_numpy:,.0f}x"
+    )
+    print(
+        f"struct.unpack per image, best of {REPEATS}:     {t_image:6.2f} s  "
+        f"ratio to read_idx: {t_image / t_numpy:,.1f}x"
+    )
     print(f"mlp_lib read_idx, best of {REPEATS}:            {t_numpy:6.3f} s")
 
 

@@ -33,7 +33,7 @@ from mlp_lib import MLP, Momentum, fit, load_mnist
 
 LAYER_SIZES = (784, 512, 256, 10)
 GEMM_SIZE = 1024
-GOAL = 0.55                 # achieved training rate / 1024^3 rate, from the issue
+GOAL = 0.55  # achieved training rate / 1024^3 rate, from the issue
 QUICK_TRAIN_SIZE = 6000
 
 
@@ -62,7 +62,7 @@ def step_products(layer_sizes, batch_size):
     products = [(i, "forward", (B, n_in, n_out)) for i, (n_in, n_out) in pairs]
     for i, (n_in, n_out) in reversed(pairs):
         products.append((i, "dW", (n_in, B, n_out)))
-        if i > 1:                                       # the first layer's dX is skipped
+        if i > 1:  # the first layer's dX is skipped
             products.append((i, "dX", (B, n_out, n_in)))
     return products
 
@@ -73,17 +73,18 @@ def product_function(kind, m, k, n, rng):
     The operands have the layouts mlp_lib uses (x and dout are C-ordered (N, .) arrays; x.T and
     W.T are transposed views), so BLAS sees the same calls as in training.
     """
+
     def rand(*shape):
         return rng.standard_normal(shape, dtype=np.float32)
 
     if kind == "forward":
-        x, W = rand(m, k), rand(k, n)                  # (B, n_in), (n_in, n_out)
+        x, W = rand(m, k), rand(k, n)  # (B, n_in), (n_in, n_out)
         return lambda: x @ W
     if kind == "dW":
-        x, dout = rand(k, m), rand(k, n)               # (B, n_in), (B, n_out)
+        x, dout = rand(k, m), rand(k, n)  # (B, n_in), (B, n_out)
         return lambda: x.T @ dout
     if kind == "dX":
-        dout, W = rand(m, k), rand(n, k)               # (B, n_out), (n_in, n_out)
+        dout, W = rand(m, k), rand(n, k)  # (B, n_out), (n_in, n_out)
         return lambda: dout @ W.T
     raise ValueError(f"kind must be 'forward', 'dW' or 'dX', got {kind!r}")
 
@@ -111,8 +112,10 @@ def gemm_gflops(size=GEMM_SIZE, repeats=5, seed=0):
 def time_step_products(layer_sizes, batch_size, repeats=5, seed=0):
     """[(layer, kind, (m, k, n), seconds)] for every product of one training step."""
     rng = np.random.default_rng(seed)
-    return [(layer, kind, mkn, best_seconds(product_function(kind, *mkn, rng), repeats))
-            for layer, kind, mkn in step_products(layer_sizes, batch_size)]
+    return [
+        (layer, kind, mkn, best_seconds(product_function(kind, *mkn, rng), repeats))
+        for layer, kind, mkn in step_products(layer_sizes, batch_size)
+    ]
 
 
 def time_training_epoch(layer_sizes, batch_size, X, y):
@@ -121,8 +124,16 @@ def time_training_epoch(layer_sizes, batch_size, X, y):
     A fresh float32 model each time, trained with ``fit`` for one epoch over (X, y).
     """
     model = MLP(layer_sizes, init="he", seed=0, dtype=np.float32)
-    history = fit(model, X, y, epochs=1, batch_size=batch_size,
-                  optimizer=Momentum(0.1, momentum=0.9), seed=0, progress=False)
+    history = fit(
+        model,
+        X,
+        y,
+        epochs=1,
+        batch_size=batch_size,
+        optimizer=Momentum(0.1, momentum=0.9),
+        seed=0,
+        progress=False,
+    )
     return len(X) / history.seconds
 
 
@@ -141,12 +152,16 @@ def report(layer_sizes, batch_size, X, y, *, repeats, rounds, goal):
     timings = time_step_products(layer_sizes, batch_size, repeats)
     names = {"forward": "x @ W", "dW": "dW = x.T @ dout", "dX": "dX = dout @ W.T"}
     for layer, kind, (m, k, n), seconds in timings:
-        print(f"| {layer} | {names[kind]} | ({m}x{k}) @ ({k}x{n}) | {1e6 * seconds:,.0f} | "
-              f"{2 * m * k * n / seconds / 1e9:.1f} |")
+        print(
+            f"| {layer} | {names[kind]} | ({m}x{k}) @ ({k}x{n}) | {1e6 * seconds:,.0f} | "
+            f"{2 * m * k * n / seconds / 1e9:.1f} |"
+        )
     products_seconds = sum(seconds for *_, seconds in timings)
     flops = flops_per_sample(layer_sizes)
-    print(f"\nall products of one step: {1e3 * products_seconds:.3f} ms, "
-          f"{batch_size * flops / products_seconds / 1e9:.1f} GFLOP/s\n")
+    print(
+        f"\nall products of one step: {1e3 * products_seconds:.3f} ms, "
+        f"{batch_size * flops / products_seconds / 1e9:.1f} GFLOP/s\n"
+    )
 
     ratios, speeds = [], []
     for round_number in range(1, rounds + 1):
@@ -155,23 +170,32 @@ def report(layer_sizes, batch_size, X, y, *, repeats, rounds, goal):
         achieved = flops * samples_per_s / 1e9
         ratios.append(achieved / gemm_rate)
         speeds.append(samples_per_s)
-        print(f"round {round_number}: {GEMM_SIZE}^3 product {gemm_rate:.1f} GFLOP/s; training "
-              f"{samples_per_s:,.0f} samples/s x {flops:,} FLOP/sample = {achieved:.1f} GFLOP/s; "
-              f"ratio {ratios[-1]:.2f}")
+        print(
+            f"round {round_number}: {GEMM_SIZE}^3 product {gemm_rate:.1f} GFLOP/s; training "
+            f"{samples_per_s:,.0f} samples/s x {flops:,} FLOP/sample = {achieved:.1f} GFLOP/s; "
+            f"ratio {ratios[-1]:.2f}"
+        )
     samples_per_s = float(np.median(speeds))
-    step_seconds = batch_size / samples_per_s          # one step = batch_size samples
-    print(f"mlp_lib training step (forward + loss + backward + Momentum step), median of "
-          f"{rounds} epochs of {len(X):,} images: {1e3 * step_seconds:.3f} ms per step")
-    print(f"share of the step spent in matrix products: "
-          f"{100 * products_seconds / step_seconds:.0f}%")
+    step_seconds = batch_size / samples_per_s  # one step = batch_size samples
+    print(
+        f"mlp_lib training step (forward + loss + backward + Momentum step), median of "
+        f"{rounds} epochs of {len(X):,} images: {1e3 * step_seconds:.3f} ms per step"
+    )
+    print(
+        f"share of the step spent in matrix products: {100 * products_seconds / step_seconds:.0f}%"
+    )
     efficiency = float(np.median(ratios))
     spread = f"median of {rounds} rounds, from {min(ratios):.2f} to {max(ratios):.2f}"
     if goal:
         verdict = "PASS" if efficiency >= GOAL else "FAIL"
-        print(f"achieved / {GEMM_SIZE}^3 rate: {efficiency:.2f} ({spread}; goal >= {GOAL}): {verdict}")
+        print(
+            f"achieved / {GEMM_SIZE}^3 rate: {efficiency:.2f} ({spread}; goal >= {GOAL}): {verdict}"
+        )
     else:
-        print(f"achieved / {GEMM_SIZE}^3 rate: {efficiency:.2f} ({spread}; for comparison, the "
-              f"goal is set at the main batch size)")
+        print(
+            f"achieved / {GEMM_SIZE}^3 rate: {efficiency:.2f} ({spread}; for comparison, the "
+            f"goal is set at the main batch size)"
+        )
     return efficiency
 
 
@@ -182,22 +206,34 @@ def blas_summary():
     except ImportError:
         return ""
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    return "; ".join(f"{p['internal_api']} {p['version']}, {p['num_threads']} threads"
-                     for p in pools)
+    return "; ".join(
+        f"{p['internal_api']} {p['version']}, {p['num_threads']} threads" for p in pools
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--also-batch-size", type=int, default=256,
-                        help="a second batch size, reported the same way (0 to skip)")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="rounds of (1024^3 product, one training epoch) per batch size; "
-                             "the median ratio counts")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"for development: {QUICK_TRAIN_SIZE:,} images, fewer repeats")
+    parser.add_argument(
+        "--also-batch-size",
+        type=int,
+        default=256,
+        help="a second batch size, reported the same way (0 to skip)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="rounds of (1024^3 product, one training epoch) per batch size; "
+        "the median ratio counts",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"for development: {QUICK_TRAIN_SIZE:,} images, fewer repeats",
+    )
     args = parser.parse_args(argv)
-    timing_repeats = 2 if args.quick else 7            # timeit repeats of each product
+    timing_repeats = 2 if args.quick else 7  # timeit repeats of each product
     if args.quick:
         args.rounds = 1
 
@@ -211,8 +247,15 @@ def main(argv=None):
         print(f"BLAS: {blas}")
     batch_sizes = [args.batch_size] + ([args.also_batch_size] if args.also_batch_size else [])
     for batch_size in batch_sizes:
-        report(LAYER_SIZES, batch_size, X, y, repeats=timing_repeats, rounds=args.rounds,
-               goal=batch_size == args.batch_size)
+        report(
+            LAYER_SIZES,
+            batch_size,
+            X,
+            y,
+            repeats=timing_repeats,
+            rounds=args.rounds,
+            goal=batch_size == args.batch_size,
+        )
 
 
 if __name__ == "__main__":

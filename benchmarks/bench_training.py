@@ -34,13 +34,13 @@ from typing import Callable
 
 import numpy as np
 
-import seed_program   # benchmarks/seed_program.py; Python puts this script's folder on sys.path
+import seed_program  # benchmarks/seed_program.py; Python puts this script's folder on sys.path
 from mlp_lib import MLP, SGD, Momentum, evaluate, fit, load_mnist
 
 SMALL = (784, 32, 16, 10)
 LARGE = (784, 512, 256, 10)
-LR, MOMENTUM = 0.1, 0.9                  # the shared recipe of part 1
-SEED_BATCH_SIZE, SEED_LR = 90, 0.01      # the seed program's settings
+LR, MOMENTUM = 0.1, 0.9  # the shared recipe of part 1
+SEED_BATCH_SIZE, SEED_LR = 90, 0.01  # the seed program's settings
 QUICK_TRAIN_SIZE = 6000
 INSTALL_HINT = 'pip install -e ".[bench]"'
 
@@ -62,7 +62,7 @@ class Measurement:
 class Contender:
     """One line of the table; ``run()`` trains a fresh model and returns a Measurement."""
 
-    key: str                 # short name used to find it again for the ratios
+    key: str  # short name used to find it again for the ratios
     framework: str
     network: tuple
     batch_size: int
@@ -77,21 +77,40 @@ def net_name(layer_sizes):
 
 # ---- the contenders -------------------------------------------------------------------------
 
-def train_mlp_lib(layer_sizes, X, y, X_test, y_test, *, batch_size, epochs, lr, momentum=None,
-                  init="he"):
+
+def train_mlp_lib(
+    layer_sizes, X, y, X_test, y_test, *, batch_size, epochs, lr, momentum=None, init="he"
+):
     """Train a fresh float32 mlp_lib MLP with ``fit``.
 
     ``momentum=None`` means plain SGD. X, X_test: float32 (N, 784); y, y_test: int labels.
     """
     model = MLP(layer_sizes, init=init, seed=0, dtype=np.float32)
     optimizer = SGD(lr) if momentum is None else Momentum(lr, momentum=momentum)
-    history = fit(model, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                  seed=0, progress=False)
+    history = fit(
+        model,
+        X,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        seed=0,
+        progress=False,
+    )
     return Measurement(history.seconds, epochs * len(X), evaluate(model, X_test, y_test).accuracy)
 
 
-def train_seed_program(X_raw, y, X_test_raw, y_test, *, epochs, batch_size=SEED_BATCH_SIZE,
-                       lr=SEED_LR, layer_sizes=SMALL):
+def train_seed_program(
+    X_raw,
+    y,
+    X_test_raw,
+    y_test,
+    *,
+    epochs,
+    batch_size=SEED_BATCH_SIZE,
+    lr=SEED_LR,
+    layer_sizes=SMALL,
+):
     """Train the seed reconstruction: float64 raw 0..255 pixels, N(0, 0.01) init, plain SGD."""
     network = seed_program.SeedNetwork(layer_sizes, weight_std=0.01, seed=0)
     start = time.perf_counter()
@@ -102,16 +121,16 @@ def train_seed_program(X_raw, y, X_test_raw, y_test, *, epochs, batch_size=SEED_
 
 def train_torch(layer_sizes, X, y, X_test, y_test, *, batch_size, epochs):
     """Train the same MLP in PyTorch on the CPU, the usual way; time the training loop only."""
-    import torch              # optional dependency, imported only when PyTorch takes part
+    import torch  # optional dependency, imported only when PyTorch takes part
 
     torch.manual_seed(0)
     layers = []
     for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
         layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])             # no ReLU after the last layer
+    model = torch.nn.Sequential(*layers[:-1])  # no ReLU after the last layer
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)   # preloaded, no copy
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)  # preloaded, no copy
     generator = torch.Generator().manual_seed(0)
     n = len(X_t)
 
@@ -119,7 +138,7 @@ def train_torch(layer_sizes, X, y, X_test, y_test, *, batch_size, epochs):
     for _ in range(epochs):
         order = torch.randperm(n, generator=generator)
         for first in range(0, n, batch_size):
-            idx = order[first:first + batch_size]
+            idx = order[first : first + batch_size]
             loss = loss_fn(model(X_t[idx]), y_t[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -136,14 +155,24 @@ def train_sklearn(layer_sizes, X, y, X_test, y_test, *, batch_size, epochs):
 
     tol=0 and n_iter_no_change > epochs make it run exactly ``epochs`` epochs.
     """
-    from sklearn.exceptions import ConvergenceWarning      # optional dependency
+    from sklearn.exceptions import ConvergenceWarning  # optional dependency
     from sklearn.neural_network import MLPClassifier
 
     clf = MLPClassifier(
-        hidden_layer_sizes=tuple(layer_sizes[1:-1]), solver="sgd", momentum=MOMENTUM,
-        nesterovs_momentum=False, learning_rate_init=LR, alpha=0.0, batch_size=batch_size,
-        max_iter=epochs, shuffle=True, tol=0, n_iter_no_change=epochs + 1,
-        early_stopping=False, random_state=0)
+        hidden_layer_sizes=tuple(layer_sizes[1:-1]),
+        solver="sgd",
+        momentum=MOMENTUM,
+        nesterovs_momentum=False,
+        learning_rate_init=LR,
+        alpha=0.0,
+        batch_size=batch_size,
+        max_iter=epochs,
+        shuffle=True,
+        tol=0,
+        n_iter_no_change=epochs + 1,
+        early_stopping=False,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         # max_iter is reached on purpose; scikit-learn warns about that every time
         warnings.simplefilter("ignore", category=ConvergenceWarning)
@@ -158,8 +187,9 @@ def optional_import(module_name, label):
     try:
         return importlib.import_module(module_name)
     except ImportError:
-        print(f"{label} is not installed: skipping it "
-              f"(install the benchmark extra: {INSTALL_HINT})")
+        print(
+            f"{label} is not installed: skipping it (install the benchmark extra: {INSTALL_HINT})"
+        )
         return None
 
 
@@ -174,32 +204,115 @@ def build_contenders(data, *, batch_size, epochs, with_torch=True, with_sklearn=
     seed_recipe = f"SGD lr {SEED_LR}, pixels 0..255, N(0, 0.01) init"
     contenders = []
     for size, layer_sizes in (("small", SMALL), ("large", LARGE)):
-        contenders.append(Contender(
-            f"mlp_lib/{size}", "mlp_lib", layer_sizes, batch_size, "float32", shared,
-            partial(train_mlp_lib, layer_sizes, X, y, X_test, y_test, batch_size=batch_size,
-                    epochs=epochs, lr=LR, momentum=MOMENTUM)))
+        contenders.append(
+            Contender(
+                f"mlp_lib/{size}",
+                "mlp_lib",
+                layer_sizes,
+                batch_size,
+                "float32",
+                shared,
+                partial(
+                    train_mlp_lib,
+                    layer_sizes,
+                    X,
+                    y,
+                    X_test,
+                    y_test,
+                    batch_size=batch_size,
+                    epochs=epochs,
+                    lr=LR,
+                    momentum=MOMENTUM,
+                ),
+            )
+        )
         if with_torch:
-            contenders.append(Contender(
-                f"torch/{size}", "PyTorch", layer_sizes, batch_size, "float32", shared,
-                partial(train_torch, layer_sizes, X, y, X_test, y_test, batch_size=batch_size,
-                        epochs=epochs)))
+            contenders.append(
+                Contender(
+                    f"torch/{size}",
+                    "PyTorch",
+                    layer_sizes,
+                    batch_size,
+                    "float32",
+                    shared,
+                    partial(
+                        train_torch,
+                        layer_sizes,
+                        X,
+                        y,
+                        X_test,
+                        y_test,
+                        batch_size=batch_size,
+                        epochs=epochs,
+                    ),
+                )
+            )
         if with_sklearn:
-            contenders.append(Contender(
-                f"sklearn/{size}", "scikit-learn", layer_sizes, batch_size, "float32", shared,
-                partial(train_sklearn, layer_sizes, X, y, X_test, y_test, batch_size=batch_size,
-                        epochs=epochs)))
-    contenders.append(Contender(
-        "seed", "seed program (reconstruction)", SMALL, SEED_BATCH_SIZE, "float64", seed_recipe,
-        partial(train_seed_program, data["X_train_raw64"], y, data["X_test_raw64"], y_test,
-                epochs=epochs)))
-    contenders.append(Contender(        # the same recipe, in mlp_lib's float32
-        "mlp_lib/seed", "mlp_lib", SMALL, SEED_BATCH_SIZE, "float32", seed_recipe,
-        partial(train_mlp_lib, SMALL, data["X_train_raw"], y, data["X_test_raw"], y_test,
-                batch_size=SEED_BATCH_SIZE, epochs=epochs, lr=SEED_LR, init="normal")))
+            contenders.append(
+                Contender(
+                    f"sklearn/{size}",
+                    "scikit-learn",
+                    layer_sizes,
+                    batch_size,
+                    "float32",
+                    shared,
+                    partial(
+                        train_sklearn,
+                        layer_sizes,
+                        X,
+                        y,
+                        X_test,
+                        y_test,
+                        batch_size=batch_size,
+                        epochs=epochs,
+                    ),
+                )
+            )
+    contenders.append(
+        Contender(
+            "seed",
+            "seed program (reconstruction)",
+            SMALL,
+            SEED_BATCH_SIZE,
+            "float64",
+            seed_recipe,
+            partial(
+                train_seed_program,
+                data["X_train_raw64"],
+                y,
+                data["X_test_raw64"],
+                y_test,
+                epochs=epochs,
+            ),
+        )
+    )
+    contenders.append(
+        Contender(  # the same recipe, in mlp_lib's float32
+            "mlp_lib/seed",
+            "mlp_lib",
+            SMALL,
+            SEED_BATCH_SIZE,
+            "float32",
+            seed_recipe,
+            partial(
+                train_mlp_lib,
+                SMALL,
+                data["X_train_raw"],
+                y,
+                data["X_test_raw"],
+                y_test,
+                batch_size=SEED_BATCH_SIZE,
+                epochs=epochs,
+                lr=SEED_LR,
+                init="normal",
+            ),
+        )
+    )
     return contenders
 
 
 # ---- running and reporting ------------------------------------------------------------------
+
 
 def run_interleaved(contenders, repeats, log=print):
     """Run A, B, C, A, B, C, ... for ``repeats`` rounds; return {key: fastest Measurement}."""
@@ -207,9 +320,11 @@ def run_interleaved(contenders, repeats, log=print):
     for round_number in range(1, repeats + 1):
         for contender in contenders:
             result = contender.run()
-            log(f"round {round_number}/{repeats}: {contender.framework} "
+            log(
+                f"round {round_number}/{repeats}: {contender.framework} "
                 f"{net_name(contender.network)} batch {contender.batch_size}: "
-                f"{result.samples_per_s:,.0f} samples/s, {100 * result.accuracy:.2f}%")
+                f"{result.samples_per_s:,.0f} samples/s, {100 * result.accuracy:.2f}%"
+            )
             fastest = best.get(contender.key)
             if fastest is None or result.samples_per_s > fastest.samples_per_s:
                 best[contender.key] = result
@@ -218,12 +333,16 @@ def run_interleaved(contenders, repeats, log=print):
 
 def results_table(contenders, best):
     """A markdown table of the fastest round of every contender."""
-    lines = ["| framework | network | batch | dtype | samples/s | test accuracy | recipe |",
-             "|---|---|---:|---|---:|---:|---|"]
+    lines = [
+        "| framework | network | batch | dtype | samples/s | test accuracy | recipe |",
+        "|---|---|---:|---|---:|---:|---|",
+    ]
     for c in contenders:
         result = best[c.key]
-        lines.append(f"| {c.framework} | {net_name(c.network)} | {c.batch_size} | {c.dtype} | "
-                     f"{result.samples_per_s:,.0f} | {100 * result.accuracy:.2f}% | {c.recipe} |")
+        lines.append(
+            f"| {c.framework} | {net_name(c.network)} | {c.batch_size} | {c.dtype} | "
+            f"{result.samples_per_s:,.0f} | {100 * result.accuracy:.2f}% | {c.recipe} |"
+        )
     return "\n".join(lines)
 
 
@@ -244,8 +363,9 @@ def ratio_lines(best):
                 lines.append(f"mlp_lib / {label} on {net_name(layer_sizes)}: {r:.2f}x")
     r = ratio(best, "mlp_lib/seed", "seed")
     if r is not None:
-        lines.append(f"mlp_lib / seed program on {net_name(SMALL)} "
-                     f"(batch {SEED_BATCH_SIZE}): {r:.2f}x")
+        lines.append(
+            f"mlp_lib / seed program on {net_name(SMALL)} (batch {SEED_BATCH_SIZE}): {r:.2f}x"
+        )
     return lines
 
 
@@ -278,20 +398,30 @@ def load_data(n_train=None):
     X_train_raw64, _ = load_mnist("train", normalize=False, dtype=np.float64)
     X_test_raw64, _ = load_mnist("test", normalize=False, dtype=np.float64)
     n = len(X_train) if n_train is None else n_train
-    return {"X_train": X_train[:n], "y_train": y_train[:n], "X_test": X_test, "y_test": y_test,
-            "X_train_raw64": X_train_raw64[:n], "X_test_raw64": X_test_raw64,
-            "X_train_raw": X_train_raw64[:n].astype(np.float32),
-            "X_test_raw": X_test_raw64.astype(np.float32)}
+    return {
+        "X_train": X_train[:n],
+        "y_train": y_train[:n],
+        "X_test": X_test,
+        "y_test": y_test,
+        "X_train_raw64": X_train_raw64[:n],
+        "X_test_raw64": X_test_raw64,
+        "X_train_raw": X_train_raw64[:n].astype(np.float32),
+        "X_test_raw": X_test_raw64.astype(np.float32),
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="interleaved rounds; the fastest counts")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"for development: {QUICK_TRAIN_SIZE:,} images, 1 epoch, 1 round")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved rounds; the fastest counts"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"for development: {QUICK_TRAIN_SIZE:,} images, 1 epoch, 1 round",
+    )
     args = parser.parse_args(argv)
     n_train = None
     if args.quick:
@@ -306,11 +436,18 @@ def main(argv=None):
         print(f"PyTorch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
     if sklearn is not None:
         print(f"scikit-learn {sklearn.__version__}")
-    print(f"{len(data['X_train']):,} training images, {args.epochs} epoch(s), "
-          f"{args.repeats} interleaved round(s), the fastest round counts\n")
+    print(
+        f"{len(data['X_train']):,} training images, {args.epochs} epoch(s), "
+        f"{args.repeats} interleaved round(s), the fastest round counts\n"
+    )
 
-    contenders = build_contenders(data, batch_size=args.batch_size, epochs=args.epochs,
-                                  with_torch=torch is not None, with_sklearn=sklearn is not None)
+    contenders = build_contenders(
+        data,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        with_torch=torch is not None,
+        with_sklearn=sklearn is not None,
+    )
     best = run_interleaved(contenders, args.repeats, log=lambda line: print(line, flush=True))
     print()
     print(results_table(contenders, best))

@@ -21,18 +21,18 @@ class FullyConnected:
     """out = x @ W + b, with dW, db and dx in backward, as the seed computed them."""
 
     def __init__(self, W, b):
-        self.W, self.b = W, b                    # (n_in, n_out), (n_out,)
+        self.W, self.b = W, b  # (n_in, n_out), (n_out,)
         self.x = None
         self.dW, self.db = None, None
 
-    def forward(self, x):                        # x (N, n_in)
+    def forward(self, x):  # x (N, n_in)
         self.x = x
-        return np.dot(x, self.W) + self.b        # (N, n_out)
+        return np.dot(x, self.W) + self.b  # (N, n_out)
 
-    def backward(self, dout):                    # dout (N, n_out)
-        self.dW = np.dot(self.x.T, dout)         # (n_in, n_out)
-        self.db = np.sum(dout, axis=0)           # (n_out,)
-        return np.dot(dout, self.W.T)            # (N, n_in), even for the first layer
+    def backward(self, dout):  # dout (N, n_out)
+        self.dW = np.dot(self.x.T, dout)  # (n_in, n_out)
+        self.db = np.sum(dout, axis=0)  # (n_out,)
+        return np.dot(dout, self.W.T)  # (N, n_in), even for the first layer
 
 
 class Relu:
@@ -59,8 +59,8 @@ class SoftmaxWithLoss:
     def __init__(self):
         self.y, self.t = None, None
 
-    def forward(self, x, t):                     # x (N, 10) scores, t (N,) labels
-        x = x - np.max(x, axis=1, keepdims=True)           # avoids overflow in exp
+    def forward(self, x, t):  # x (N, 10) scores, t (N,) labels
+        x = x - np.max(x, axis=1, keepdims=True)  # avoids overflow in exp
         self.y = np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)
         self.t = t
         n = x.shape[0]
@@ -70,7 +70,7 @@ class SoftmaxWithLoss:
         n = self.t.shape[0]
         dx = self.y.copy()
         dx[np.arange(n), self.t] -= 1
-        return dx / n                            # (N, 10)
+        return dx / n  # (N, 10)
 
 
 class SeedNetwork:
@@ -80,7 +80,7 @@ class SeedNetwork:
         rng = np.random.default_rng(seed)
         self.layers = []
         for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
-            W = weight_std * rng.standard_normal((n_in, n_out))     # float64
+            W = weight_std * rng.standard_normal((n_in, n_out))  # float64
             self.layers.append(FullyConnected(W, np.zeros(n_out)))
             if i < len(layer_sizes) - 2:
                 self.layers.append(Relu())
@@ -126,6 +126,6 @@ def train(network, X, y, epochs=3, batch_size=90, lr=0.01, seed=0):
     for _ in range(epochs):
         order = rng.permutation(len(X))
         for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             losses.append(network.train_step(X[idx], y[idx], lr))
     return losses

@@ -13,8 +13,13 @@ The pieces, one module each:
 
 from .batches import iterate_minibatches
 from .data import DATASETS, load_mnist
-from .download import DownloadError   # the function: from mlp_lib.download import download
-from .gradcheck import check_layer_gradients, check_model_gradients, numerical_gradient, relative_error
+from .download import DownloadError  # the function: from mlp_lib.download import download
+from .gradcheck import (
+    check_layer_gradients,
+    check_model_gradients,
+    numerical_gradient,
+    relative_error,
+)
 from .idx import IDXFormatError, read_idx, write_idx
 from .layers import Layer, Linear, ReLU
 from .losses import SoftmaxCrossEntropy, log_softmax, softmax
@@ -27,10 +32,36 @@ from .train import DivergenceError, Evaluation, History, StopTraining, evaluate,
 __version__ = "0.1.0"
 
 __all__ = [
-    "DATASETS", "MLP", "PRESETS", "SGD", "Adam", "DivergenceError", "DownloadError", "Evaluation",
-    "History", "IDXFormatError", "Layer", "Linear", "ModelFormatError", "Momentum", "ReLU",
-    "SoftmaxCrossEntropy", "StopTraining", "accuracy", "check_layer_gradients",
-    "check_model_gradients", "confusion_matrix", "evaluate", "fit",
-    "iterate_minibatches", "load_mnist", "log_softmax", "make_optimizer", "numerical_gradient",
-    "read_idx", "relative_error", "softmax", "write_idx",
+    "DATASETS",
+    "MLP",
+    "PRESETS",
+    "SGD",
+    "Adam",
+    "DivergenceError",
+    "DownloadError",
+    "Evaluation",
+    "History",
+    "IDXFormatError",
+    "Layer",
+    "Linear",
+    "ModelFormatError",
+    "Momentum",
+    "ReLU",
+    "SoftmaxCrossEntropy",
+    "StopTraining",
+    "accuracy",
+    "check_layer_gradients",
+    "check_model_gradients",
+    "confusion_matrix",
+    "evaluate",
+    "fit",
+    "iterate_minibatches",
+    "load_mnist",
+    "log_softmax",
+    "make_optimizer",
+    "numerical_gradient",
+    "read_idx",
+    "relative_error",
+    "softmax",
+    "write_idx",
 ]

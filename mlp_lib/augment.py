@@ -17,12 +17,12 @@ def shift_images(images, dy, dx, max_shift):
     """
     n, height, width = images.shape
     s = max_shift
-    padded = np.zeros((n, height + 2 * s, width + 2 * s), dtype=images.dtype)   # (N, H+2s, W+2s)
-    padded[:, s:s + height, s:s + width] = images                    # a border of s zeros
+    padded = np.zeros((n, height + 2 * s, width + 2 * s), dtype=images.dtype)  # (N, H+2s, W+2s)
+    padded[:, s : s + height, s : s + width] = images  # a border of s zeros
     # Every H x W window of the padded image, as a view (nothing is copied):
     # windows[i, a, b] is image i moved by (s - a, s - b).
-    windows = sliding_window_view(padded, (height, width), axis=(1, 2))   # (N, 2s+1, 2s+1, H, W)
-    return windows[np.arange(n), s - dy, s - dx]                     # (N, H, W), one gather
+    windows = sliding_window_view(padded, (height, width), axis=(1, 2))  # (N, 2s+1, 2s+1, H, W)
+    return windows[np.arange(n), s - dy, s - dx]  # (N, H, W), one gather
 
 
 class RandomShift:
@@ -34,13 +34,20 @@ class RandomShift:
     """
 
     def __init__(self, max_shift=2, image_shape=(28, 28)):
-        if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) \
-                or max_shift < 0:
-            raise ValueError(f"max_shift must be an integer >= 0 (pixels), got {max_shift!r}; try 2")
+        if (
+            isinstance(max_shift, bool)
+            or not isinstance(max_shift, (int, np.integer))
+            or max_shift < 0
+        ):
+            raise ValueError(
+                f"max_shift must be an integer >= 0 (pixels), got {max_shift!r}; try 2"
+            )
         height, width = image_shape
         if max_shift >= min(height, width):
-            raise ValueError(f"max_shift {max_shift} would move a {height}x{width} image out of "
-                             f"view; use at most {min(height, width) - 1}, typically 1 or 2")
+            raise ValueError(
+                f"max_shift {max_shift} would move a {height}x{width} image out of "
+                f"view; use at most {min(height, width) - 1}, typically 1 or 2"
+            )
         self.max_shift = int(max_shift)
         self.image_shape = (int(height), int(width))
 
@@ -51,9 +58,13 @@ class RandomShift:
         n, n_pixels = X.shape
         height, width = self.image_shape
         if n_pixels != height * width:
-            raise ValueError(f"RandomShift expected flattened {height}x{width} images, shape "
-                             f"(N, {height * width}), got {X.shape}")
+            raise ValueError(
+                f"RandomShift expected flattened {height}x{width} images, shape "
+                f"(N, {height * width}), got {X.shape}"
+            )
         if self.max_shift == 0:
             return X
-        dy, dx = rng.integers(-self.max_shift, self.max_shift + 1, size=(2, n))   # (N,) each
-        return shift_images(X.reshape(n, height, width), dy, dx, self.max_shift).reshape(n, n_pixels)
+        dy, dx = rng.integers(-self.max_shift, self.max_shift + 1, size=(2, n))  # (N,) each
+        return shift_images(X.reshape(n, height, width), dy, dx, self.max_shift).reshape(
+            n, n_pixels
+        )

@@ -12,7 +12,11 @@ def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
     n = len(X)
     if len(y) != n:
         raise ValueError(f"X and y must have the same length, got {n} and {len(y)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size <= 0
+    ):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if shuffle:
         rng = np.random.default_rng() if rng is None else rng
@@ -20,7 +24,7 @@ def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
     else:
         order = np.arange(n)
     for start in range(0, n, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield X[idx], y[idx]
 
 

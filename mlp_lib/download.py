@@ -40,7 +40,9 @@ class DownloadError(RuntimeError):
     """No mirror delivered a good copy of a file."""
 
 
-def download(dataset="mnist", data_dir=None, *, mirrors=None, timeout=30, force=False, progress=True):
+def download(
+    dataset="mnist", data_dir=None, *, mirrors=None, timeout=30, force=False, progress=True
+):
     """Download the four .gz files of `dataset` into `data_dir / dataset` and return that folder.
 
     Parameters
@@ -81,7 +83,8 @@ def verify(dataset="mnist", data_dir=None):
     """Check each file of `dataset`: {file name: True if present with the right SHA-256, else False}."""
     folder = dataset_dir(dataset, data_dir)
     return {
-        name: _decompressed_sha256(folder / name) == sha256 for name, sha256 in DATASETS[dataset]["sha256"].items()
+        name: _decompressed_sha256(folder / name) == sha256
+        for name, sha256 in DATASETS[dataset]["sha256"].items()
     }
 
 
@@ -110,7 +113,9 @@ def _fetch(url, timeout, progress):
     with urllib.request.urlopen(url, timeout=timeout) as response:
         size = int(response.headers.get("Content-Length") or 0) or None
         chunks = []
-        with tqdm(total=size, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], disable=not progress) as bar:
+        with tqdm(
+            total=size, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], disable=not progress
+        ) as bar:
             while chunk := response.read(1 << 16):
                 chunks.append(chunk)
                 bar.update(len(chunk))
@@ -134,10 +139,14 @@ def _failure_message(dataset, name, folder, failures):
     lines = [f"could not download {name} of {dataset!r}; every mirror failed:"]
     lines += [f"  - {url}: {why}" for url, why, _ in failures] or ["  (no mirrors were given)"]
     if failures and all(offline for _, _, offline in failures):
-        lines.append("You seem to be offline: no mirror could be reached. Check your internet connection and retry,")
+        lines.append(
+            "You seem to be offline: no mirror could be reached. Check your internet connection and retry,"
+        )
     else:
         lines.append("Check your internet connection and retry later (mirrors come and go),")
-    check = f"from mlp_lib.download import verify; print(verify({dataset!r}, {str(folder.parent)!r}))"
+    check = (
+        f"from mlp_lib.download import verify; print(verify({dataset!r}, {str(folder.parent)!r}))"
+    )
     lines.append(
         f"or copy the {dataset} .gz files by hand into {folder} (e.g. from a classmate's clone of this project); "
         f'then check them with `python -c "{check}"`.'

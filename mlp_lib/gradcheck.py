@@ -16,10 +16,12 @@ def numerical_gradient(f, x, eps=1e-6):
     ``x`` is perturbed in place, one entry at a time, and restored. Shapes: x (any) -> same shape.
     """
     if x.dtype != np.float64:
-        raise TypeError(f"numerical gradients need float64 arrays, got {x.dtype}; "
-                        "build the model or layer with dtype=np.float64")
+        raise TypeError(
+            f"numerical gradients need float64 arrays, got {x.dtype}; "
+            "build the model or layer with dtype=np.float64"
+        )
     grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)        # views onto x and grad
+    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)  # views onto x and grad
     for i in range(flat_x.size):
         saved = flat_x[i]
         flat_x[i] = saved + eps
@@ -47,7 +49,7 @@ def check_layer_gradients(layer, x, seed=0, eps=1e-6):
     Returns {"x": err, "W": err, ...}: relative errors of dL/dx and of every parameter.
     """
     rng = np.random.default_rng(seed)
-    R = rng.standard_normal(layer.forward(x).shape)       # (N, n_out)
+    R = rng.standard_normal(layer.forward(x).shape)  # (N, n_out)
 
     def f():
         return float(np.sum(layer.forward(x) * R))
@@ -75,5 +77,7 @@ def check_model_gradients(model, X, y, eps=1e-6):
     def f():
         return float(model.loss(X, y))
 
-    return {name: relative_error(analytic[name], numerical_gradient(f, param, eps))
-            for name, param in model.parameters().items()}
+    return {
+        name: relative_error(analytic[name], numerical_gradient(f, param, eps))
+        for name, param in model.parameters().items()
+    }

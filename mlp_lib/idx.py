@@ -32,7 +32,11 @@ IDX_DTYPES = {
 }
 _TYPE_NAMES = ", ".join(f"0x{code:02X} {dtype.name}" for code, dtype in IDX_DTYPES.items())
 _GZIP_MAGIC = b"\x1f\x8b"
-_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)  # what a damaged .gz raises while decompressing
+_GZIP_ERRORS = (
+    gzip.BadGzipFile,
+    EOFError,
+    zlib.error,
+)  # what a damaged .gz raises while decompressing
 _FIX = "re-download it with `python -m mlp_lib download` or copy a good version over it"
 
 
@@ -51,7 +55,9 @@ def read_idx(path):
     data = _decompress(path.read_bytes(), path)
 
     if len(data) < 4:
-        raise IDXFormatError(f"{path}: only {len(data)} bytes, expected at least a 4-byte IDX magic number; {_FIX}")
+        raise IDXFormatError(
+            f"{path}: only {len(data)} bytes, expected at least a 4-byte IDX magic number; {_FIX}"
+        )
     magic = int.from_bytes(data[:4], "big")
     zeros, code, ndim = data[0:2], data[2], data[3]
     if zeros != b"\x00\x00":
@@ -65,7 +71,9 @@ def read_idx(path):
             f"(expected one of {_TYPE_NAMES}); {_FIX}"
         )
     if ndim == 0:
-        raise IDXFormatError(f"{path}: magic number 0x{magic:08X} declares 0 dimensions, expected 1 to 255; {_FIX}")
+        raise IDXFormatError(
+            f"{path}: magic number 0x{magic:08X} declares 0 dimensions, expected 1 to 255; {_FIX}"
+        )
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
         raise IDXFormatError(
@@ -78,7 +86,11 @@ def read_idx(path):
     expected = dtype.itemsize * int(np.prod(shape, dtype=object))  # Python ints: no overflow
     got = len(data) - header_size
     if got != expected:
-        problem = "the file is truncated" if got < expected else f"{got - expected} unexpected bytes at the end"
+        problem = (
+            "the file is truncated"
+            if got < expected
+            else f"{got - expected} unexpected bytes at the end"
+        )
         raise IDXFormatError(
             f"{path}: the header promises shape {shape} of {dtype.name}, that is {expected} bytes of values, "
             f"but {got} follow the header ({problem}); {_FIX}"

@@ -52,8 +52,16 @@ def ladder_steps():
             kept = settings
 
 
-def run_ladder(output, dataset="mnist", *, data_dir=None, steps=None, train_size=None,
-               progress=False, log=print):
+def run_ladder(
+    output,
+    dataset="mnist",
+    *,
+    data_dir=None,
+    steps=None,
+    train_size=None,
+    progress=False,
+    log=print,
+):
     """Train the first ``steps`` steps of the ladder (all by default); write the results to ``output``.
 
     ``train_size`` trains on the first N images only (for quick checks; the recorded results use all).
@@ -66,19 +74,34 @@ def run_ladder(output, dataset="mnist", *, data_dir=None, steps=None, train_size
         raise ValueError(f"steps must be between 1 and {len(all_steps)}, got {steps}")
     records = []
     for number, (change, settings, keep) in enumerate(all_steps[:steps], start=1):
-        result = train_recipe(settings, dataset, data_dir=data_dir, train_size=train_size,
-                              progress=progress)
+        result = train_recipe(
+            settings, dataset, data_dir=data_dir, train_size=train_size, progress=progress
+        )
         h = result.history
-        epoch_loss = [float(np.mean(h.loss[i * h.steps_per_epoch:(i + 1) * h.steps_per_epoch]))
-                      for i in range(h.epochs)]
-        records.append(dict(                  # the accuracies are fractions (0.9605 = 96.05%)
-            step=number, change=change, keep=keep, settings=_jsonable(settings),
-            train_images=result.train_images,
-            test_accuracy=result.test.accuracy, correct=result.test.correct, total=result.test.total,
-            train_seconds=round(h.seconds, 2), epoch_val_accuracy=h.val_accuracy,
-            epoch_train_accuracy=h.train_accuracy, epoch_loss=epoch_loss))
-        log(f"step {number:2d}/{len(all_steps[:steps])}: {change:<34} test accuracy {result.test}, "
-            f"trained in {h.seconds:.1f} s{'' if keep else '  (compared, not kept)'}")
+        epoch_loss = [
+            float(np.mean(h.loss[i * h.steps_per_epoch : (i + 1) * h.steps_per_epoch]))
+            for i in range(h.epochs)
+        ]
+        records.append(
+            dict(  # the accuracies are fractions (0.9605 = 96.05%)
+                step=number,
+                change=change,
+                keep=keep,
+                settings=_jsonable(settings),
+                train_images=result.train_images,
+                test_accuracy=result.test.accuracy,
+                correct=result.test.correct,
+                total=result.test.total,
+                train_seconds=round(h.seconds, 2),
+                epoch_val_accuracy=h.val_accuracy,
+                epoch_train_accuracy=h.train_accuracy,
+                epoch_loss=epoch_loss,
+            )
+        )
+        log(
+            f"step {number:2d}/{len(all_steps[:steps])}: {change:<34} test accuracy {result.test}, "
+            f"trained in {h.seconds:.1f} s{'' if keep else '  (compared, not kept)'}"
+        )
         _write(output, dataset, records)
     return records
 
@@ -88,19 +111,26 @@ def load_ladder(path):
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     if data.get("format_version") != LADDER_FORMAT_VERSION or "steps" not in data:
-        raise ValueError(f"{path}: not a ladder results file; make one with "
-                         f"`python -m mlp_lib ladder --output {path}`")
+        raise ValueError(
+            f"{path}: not a ladder results file; make one with "
+            f"`python -m mlp_lib ladder --output {path}`"
+        )
     return data["steps"]
 
 
 def _jsonable(settings):
-    return {key: list(value) if isinstance(value, tuple) else value for key, value in settings.items()}
+    return {
+        key: list(value) if isinstance(value, tuple) else value for key, value in settings.items()
+    }
 
 
 def _write(output, dataset, records):
-    data = dict(format_version=LADDER_FORMAT_VERSION, dataset=dataset,
-                command=f"python -m mlp_lib ladder --output {output}",
-                machine=dict(cpus=os.cpu_count(), python=platform.python_version(),
-                             numpy=np.__version__),
-                written=time.strftime("%Y-%m-%d"), steps=records)
+    data = dict(
+        format_version=LADDER_FORMAT_VERSION,
+        dataset=dataset,
+        command=f"python -m mlp_lib ladder --output {output}",
+        machine=dict(cpus=os.cpu_count(), python=platform.python_version(), numpy=np.__version__),
+        written=time.strftime("%Y-%m-%d"),
+        steps=records,
+    )
     write_bytes_atomically(output, (json.dumps(data, indent=1) + "\n").encode("utf-8"))

@@ -74,8 +74,8 @@ class Linear(Layer):
         rng = np.random.default_rng() if rng is None else rng
         self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
         self.compute_dx = compute_dx
-        self.params["W"] = init_weights(self.n_in, self.n_out, init, rng, dtype)   # (n_in, n_out)
-        self.params["b"] = np.zeros(self.n_out, dtype=dtype)                       # (n_out,)
+        self.params["W"] = init_weights(self.n_in, self.n_out, init, rng, dtype)  # (n_in, n_out)
+        self.params["b"] = np.zeros(self.n_out, dtype=dtype)  # (n_out,)
         self._x = None
 
     def __repr__(self):
@@ -84,21 +84,23 @@ class Linear(Layer):
     def forward(self, x):
         if x.ndim != 2 or x.shape[1] != self.n_in:
             hint = "; flatten images with X.reshape(len(X), -1)" if x.ndim > 2 else ""
-            raise ValueError(f"Linear(n_in={self.n_in}) expected x of shape (N, {self.n_in}), "
-                             f"got {x.shape}{hint}")
-        self._x = x                                       # kept for backward; overwritten each call
-        out = x @ self.params["W"]                        # (N, n_out)
-        out += self.params["b"]                           # in place: saves one (N, n_out) array
+            raise ValueError(
+                f"Linear(n_in={self.n_in}) expected x of shape (N, {self.n_in}), "
+                f"got {x.shape}{hint}"
+            )
+        self._x = x  # kept for backward; overwritten each call
+        out = x @ self.params["W"]  # (N, n_out)
+        out += self.params["b"]  # in place: saves one (N, n_out) array
         return out
 
-    def backward(self, dout):                             # dout = dL/dout, (N, n_out)
+    def backward(self, dout):  # dout = dL/dout, (N, n_out)
         if self._x is None:
             raise RuntimeError("Linear.backward called before forward")
-        self.grads["W"] = self._x.T @ dout                # (n_in, n_out)
-        self.grads["b"] = dout.sum(axis=0)                # (n_out,)
+        self.grads["W"] = self._x.T @ dout  # (n_in, n_out)
+        self.grads["b"] = dout.sum(axis=0)  # (n_out,)
         if not self.compute_dx:
             return None
-        return dout @ self.params["W"].T                  # dL/dx, (N, n_in)
+        return dout @ self.params["W"].T  # dL/dx, (N, n_in)
 
 
 class ReLU(Layer):
@@ -116,13 +118,13 @@ class ReLU(Layer):
         return "ReLU()"
 
     def forward(self, x):
-        self._mask = x > 0                 # (N, H) booleans, kept for backward
-        return np.maximum(x, 0)            # (N, H), same dtype as x
+        self._mask = x > 0  # (N, H) booleans, kept for backward
+        return np.maximum(x, 0)  # (N, H), same dtype as x
 
-    def backward(self, dout):              # dout (N, H)
+    def backward(self, dout):  # dout (N, H)
         if self._mask is None:
             raise RuntimeError("ReLU.backward called before forward")
-        return dout * self._mask           # (N, H): gradient flows only where x > 0
+        return dout * self._mask  # (N, H): gradient flows only where x > 0
 
 
 class Dropout(Layer):
@@ -148,13 +150,13 @@ class Dropout(Layer):
 
     def forward(self, x):
         if not self.training or self.p == 0:
-            self._scaled_mask = 1                         # predicting: the identity
+            self._scaled_mask = 1  # predicting: the identity
             return x
-        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p          # (N, H) booleans
-        self._scaled_mask = keep * x.dtype.type(1 / (1 - self.p))          # (N, H): 0 or 1/(1-p)
-        return x * self._scaled_mask                                        # (N, H)
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p  # (N, H) booleans
+        self._scaled_mask = keep * x.dtype.type(1 / (1 - self.p))  # (N, H): 0 or 1/(1-p)
+        return x * self._scaled_mask  # (N, H)
 
-    def backward(self, dout):              # dout (N, H)
+    def backward(self, dout):  # dout (N, H)
         if self._scaled_mask is None:
             raise RuntimeError("Dropout.backward called before forward")
-        return dout * self._scaled_mask    # (N, H): the dropped units pass no gradient back
+        return dout * self._scaled_mask  # (N, H): the dropped units pass no gradient back

@@ -9,9 +9,9 @@ def softmax(logits):
     Subtracting the row maximum changes nothing mathematically but keeps exp() from
     overflowing: the largest exponent is exp(0) = 1. Shapes: logits (N, C) -> p (N, C).
     """
-    shifted = logits - logits.max(axis=1, keepdims=True)         # (N, C), every entry <= 0
-    exp = np.exp(shifted)                                        # (N, C), in (0, 1]
-    return exp / exp.sum(axis=1, keepdims=True)                  # (N, C), rows sum to 1
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
+    exp = np.exp(shifted)  # (N, C), in (0, 1]
+    return exp / exp.sum(axis=1, keepdims=True)  # (N, C), rows sum to 1
 
 
 def log_softmax(logits):
@@ -19,7 +19,7 @@ def log_softmax(logits):
 
     Shapes: logits (N, C) -> log p (N, C). Never takes log(0), so the loss stays finite.
     """
-    shifted = logits - logits.max(axis=1, keepdims=True)              # (N, C)
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (N, C)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
@@ -29,10 +29,13 @@ def check_labels(y, n, n_classes):
     if y.shape != (n,):
         raise ValueError(f"expected labels y of shape ({n},) to match {n} samples, got {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"labels y must be integers 0..{n_classes - 1}, got dtype {y.dtype}; "
-                        "use y.astype(int)")
+        raise TypeError(
+            f"labels y must be integers 0..{n_classes - 1}, got dtype {y.dtype}; use y.astype(int)"
+        )
     if n and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels y must lie in 0..{n_classes - 1}, got values from {y.min()} to {y.max()}")
+        raise ValueError(
+            f"labels y must lie in 0..{n_classes - 1}, got values from {y.min()} to {y.max()}"
+        )
     return y
 
 
@@ -53,15 +56,15 @@ class SoftmaxCrossEntropy:
     def forward(self, logits, y):
         n, n_classes = logits.shape
         y = check_labels(y, n, n_classes)
-        log_p = log_softmax(logits)                        # (N, C)
-        self.probs = np.exp(log_p)                        # (N, C), kept for backward
+        log_p = log_softmax(logits)  # (N, C)
+        self.probs = np.exp(log_p)  # (N, C), kept for backward
         self._y = y
-        return -log_p[np.arange(n), y].mean()              # scalar, dtype of logits
+        return -log_p[np.arange(n), y].mean()  # scalar, dtype of logits
 
     def backward(self):
         if self.probs is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
         n = len(self._y)
-        dlogits = self.probs.copy()                       # (N, C)
-        dlogits[np.arange(n), self._y] -= 1                # p - onehot(y)
-        return dlogits / dlogits.dtype.type(n)             # (N, C), keeps float32 float32
+        dlogits = self.probs.copy()  # (N, C)
+        dlogits[np.arange(n), self._y] -= 1  # p - onehot(y)
+        return dlogits / dlogits.dtype.type(n)  # (N, C), keeps float32 float32

@@ -18,17 +18,24 @@ class ModelFormatError(ValueError):
     """A model file that is not one written by ``MLP.save``."""
 
 
-NOT_A_MODEL = ("model files are .npz archives of plain arrays written by MLP.save; pickled files "
-               "are refused because loading them can run code")
+NOT_A_MODEL = (
+    "model files are .npz archives of plain arrays written by MLP.save; pickled files "
+    "are refused because loading them can run code"
+)
 
 
 def read_plain_npz(path):
     """All arrays of an .npz archive as a dict, refusing anything pickled (it could run code)."""
     with open(path, "rb") as f:
         head = f.read(6)
-    if head[:4] != b"PK\x03\x04":                     # every .npz is a zip archive
-        kind = ("a single NumPy array (.npy)" if head == b"\x93NUMPY" else
-                "a pickle" if head[:1] == b"\x80" else "not an .npz archive")
+    if head[:4] != b"PK\x03\x04":  # every .npz is a zip archive
+        kind = (
+            "a single NumPy array (.npy)"
+            if head == b"\x93NUMPY"
+            else "a pickle"
+            if head[:1] == b"\x80"
+            else "not an .npz archive"
+        )
         raise ModelFormatError(f"{path}: not a model file ({kind}); {NOT_A_MODEL}")
     arrays = {}
     try:
@@ -37,15 +44,18 @@ def read_plain_npz(path):
                 try:
                     arrays[key] = npz[key]
                 except ValueError as exc:
-                    if "pickle" not in str(exc):        # a damaged member, not a pickled one
+                    if "pickle" not in str(exc):  # a damaged member, not a pickled one
                         raise
-                    raise ModelFormatError(f"{path}: the array {key!r} holds pickled Python objects; "
-                                           f"{NOT_A_MODEL}") from None
+                    raise ModelFormatError(
+                        f"{path}: the array {key!r} holds pickled Python objects; {NOT_A_MODEL}"
+                    ) from None
     except ModelFormatError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelFormatError(f"{path}: not a model file (a damaged .npz archive: "
-                               f"{type(exc).__name__}); {NOT_A_MODEL}") from None
+        raise ModelFormatError(
+            f"{path}: not a model file (a damaged .npz archive: "
+            f"{type(exc).__name__}); {NOT_A_MODEL}"
+        ) from None
     return arrays
 
 
@@ -54,14 +64,18 @@ def check_layer_sizes(layer_sizes):
     try:
         sizes = tuple(layer_sizes)
     except TypeError:
-        raise ValueError(f"layer_sizes must be a sequence such as (784, 32, 16, 10), "
-                         f"got {layer_sizes!r}") from None
+        raise ValueError(
+            f"layer_sizes must be a sequence such as (784, 32, 16, 10), got {layer_sizes!r}"
+        ) from None
     if len(sizes) < 2:
-        raise ValueError(f"layer_sizes needs at least an input and an output size, e.g. (784, 10), "
-                         f"got {sizes!r}")
+        raise ValueError(
+            f"layer_sizes needs at least an input and an output size, e.g. (784, 10), got {sizes!r}"
+        )
     for size in sizes:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
-            raise ValueError(f"every layer size must be a positive integer, got {size!r} in {sizes!r}")
+            raise ValueError(
+                f"every layer size must be a positive integer, got {size!r} in {sizes!r}"
+            )
     return tuple(int(s) for s in sizes)
 
 
@@ -76,8 +90,9 @@ class MLP:
     Shapes: X (N, layer_sizes[0]) -> logits (N, layer_sizes[-1]).
     """
 
-    def __init__(self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32,
-                 dropout=0.0):
+    def __init__(
+        self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32, dropout=0.0
+    ):
         self.layer_sizes = check_layer_sizes(layer_sizes)
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
@@ -88,15 +103,16 @@ class MLP:
         pairs = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         for i, (n_in, n_out) in enumerate(pairs):
             # The first layer's input is the data: no one needs dL/dX, so skip computing it.
-            self.layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=self.dtype,
-                                      compute_dx=(i > 0)))
+            self.layers.append(
+                Linear(n_in, n_out, init=init, rng=rng, dtype=self.dtype, compute_dx=(i > 0))
+            )
             if i < len(pairs) - 1:
                 self.layers.append(ReLU())
                 if dropout:
-                    self.layers.append(Dropout(dropout, rng=rng))   # validates p
+                    self.layers.append(Dropout(dropout, rng=rng))  # validates p
         self.dropout = float(dropout)
         self.loss_fn = SoftmaxCrossEntropy()
-        self.metadata = {}          # free-form strings saved with the model (preset, dataset, ...)
+        self.metadata = {}  # free-form strings saved with the model (preset, dataset, ...)
 
     def __repr__(self):
         sizes = " -> ".join(str(s) for s in self.layer_sizes)
@@ -114,7 +130,7 @@ class MLP:
         """
         X = np.asarray(X)
         if X.dtype != self.dtype:
-            X = X.astype(self.dtype)        # one cast here keeps every layer in the model's dtype
+            X = X.astype(self.dtype)  # one cast here keeps every layer in the model's dtype
         out = X
         for layer in self.layers:
             layer.training = training
@@ -127,7 +143,7 @@ class MLP:
 
     def backward(self):
         """Backpropagate from the last ``loss`` call; fills every layer's ``grads``."""
-        dout = self.loss_fn.backward()                      # (N, C)
+        dout = self.loss_fn.backward()  # (N, C)
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
 
@@ -141,13 +157,19 @@ class MLP:
 
     def parameters(self):
         """All parameters by name, e.g. {"W0": (784, 32), "b0": (32,), "W1": ...}."""
-        return {f"{key}{i}": value
-                for i, layer in enumerate(self.linear_layers) for key, value in layer.params.items()}
+        return {
+            f"{key}{i}": value
+            for i, layer in enumerate(self.linear_layers)
+            for key, value in layer.params.items()
+        }
 
     def gradients(self):
         """All gradients from the last ``backward``, with the same names as ``parameters``."""
-        return {f"{key}{i}": value
-                for i, layer in enumerate(self.linear_layers) for key, value in layer.grads.items()}
+        return {
+            f"{key}{i}": value
+            for i, layer in enumerate(self.linear_layers)
+            for key, value in layer.grads.items()
+        }
 
     def set_parameters(self, params):
         """Copy parameters into the model (same names and shapes as ``parameters()``)."""
@@ -190,15 +212,19 @@ class MLP:
         """
         path = Path(path)
         if not path.exists():
-            raise FileNotFoundError(f"{path}: no such model file; train one with "
-                                    f"`python -m mlp_lib train --save {path}`")
+            raise FileNotFoundError(
+                f"{path}: no such model file; train one with "
+                f"`python -m mlp_lib train --save {path}`"
+            )
         arrays = read_plain_npz(path)
         if "layer_sizes" not in arrays:
             raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
         sizes = arrays["layer_sizes"]
         if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
-            raise ModelFormatError(f"{path}: 'layer_sizes' must be a 1-D integer array, "
-                                   f"got {sizes.dtype} of shape {sizes.shape}")
+            raise ModelFormatError(
+                f"{path}: 'layer_sizes' must be a 1-D integer array, "
+                f"got {sizes.dtype} of shape {sizes.shape}"
+            )
         try:
             sizes = check_layer_sizes(sizes.tolist())
         except ValueError as exc:
@@ -208,10 +234,15 @@ class MLP:
         if saved_dtype not in ("float32", "float64") or init not in INITS:
             raise ModelFormatError(f"{path}: unsupported dtype {saved_dtype!r} or init {init!r}")
         dropout = arrays.get("dropout", np.array(0.0))
-        if dropout.shape != () or not np.issubdtype(dropout.dtype, np.floating) \
-                or not 0 <= float(dropout) < 1:
-            raise ModelFormatError(f"{path}: 'dropout' must be one number in [0, 1), "
-                                   f"got {dropout.dtype} of shape {dropout.shape}: {dropout!r}")
+        if (
+            dropout.shape != ()
+            or not np.issubdtype(dropout.dtype, np.floating)
+            or not 0 <= float(dropout) < 1
+        ):
+            raise ModelFormatError(
+                f"{path}: 'dropout' must be one number in [0, 1), "
+                f"got {dropout.dtype} of shape {dropout.shape}: {dropout!r}"
+            )
         if dtype is not None:
             dtype = np.dtype(dtype).name
             if dtype not in ("float32", "float64"):
@@ -224,16 +255,22 @@ class MLP:
         unknown = sorted(set(arrays) - allowed)
         missing = sorted(set(expected) - set(arrays))
         if unknown or missing:
-            raise ModelFormatError(f"{path}: keys do not match a {sizes} network "
-                                   f"(missing {missing}, unexpected {unknown})")
+            raise ModelFormatError(
+                f"{path}: keys do not match a {sizes} network "
+                f"(missing {missing}, unexpected {unknown})"
+            )
         for name, shape in expected.items():
             value = arrays[name]
             if value.shape != shape or not np.issubdtype(value.dtype, np.floating):
-                raise ModelFormatError(f"{path}: {name} should be a float array of shape {shape}, "
-                                       f"got {value.dtype} of shape {value.shape}")
+                raise ModelFormatError(
+                    f"{path}: {name} should be a float array of shape {shape}, "
+                    f"got {value.dtype} of shape {value.shape}"
+                )
             if not np.all(np.isfinite(value)):
                 raise ModelFormatError(f"{path}: {name} contains nan or inf values")
         model.set_parameters({name: arrays[name] for name in expected})
         entries = arrays.get("metadata", np.array([], dtype=str))
-        model.metadata = dict(str(item).split("=", 1) for item in entries.tolist() if "=" in str(item))
+        model.metadata = dict(
+            str(item).split("=", 1) for item in entries.tolist() if "=" in str(item)
+        )
         return model

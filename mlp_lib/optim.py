@@ -19,17 +19,26 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 def check_lr(lr):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) \
-            or not math.isfinite(lr) or lr <= 0:
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, (int, float, np.floating))
+        or not math.isfinite(lr)
+        or lr <= 0
+    ):
         raise ValueError(f"learning rate must be a positive number, got {lr!r}; try 0.01")
     return float(lr)
 
 
 def check_weight_decay(weight_decay):
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) \
-            or not math.isfinite(weight_decay) or weight_decay < 0:
-        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}; "
-                         "try 0 (none) or 5e-4")
+    if (
+        isinstance(weight_decay, bool)
+        or not isinstance(weight_decay, (int, float, np.floating))
+        or not math.isfinite(weight_decay)
+        or weight_decay < 0
+    ):
+        raise ValueError(
+            f"weight_decay must be a number >= 0, got {weight_decay!r}; try 0 (none) or 5e-4"
+        )
     return float(weight_decay)
 
 
@@ -39,7 +48,7 @@ class Optimizer:
     def __init__(self, lr, weight_decay=0.0):
         self.lr = check_lr(lr)
         self.weight_decay = check_weight_decay(weight_decay)
-        self.state = {}             # per-parameter arrays (velocity, ...), by parameter name
+        self.state = {}  # per-parameter arrays (velocity, ...), by parameter name
 
     def _extra(self):
         return f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
@@ -77,7 +86,7 @@ class SGD(Optimizer):
         self.decay_weights(params)
         for name, p in params.items():
             (scaled,) = self.arrays_for(name, p, "lr*g")
-            np.multiply(grads[name], self.lr, out=scaled)     # lr * g, into a reused array
+            np.multiply(grads[name], self.lr, out=scaled)  # lr * g, into a reused array
             p -= scaled
 
 
@@ -90,8 +99,11 @@ class Momentum(Optimizer):
 
     def __init__(self, lr=0.05, momentum=0.9, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
-                or not 0 <= momentum < 1:
+        if (
+            isinstance(momentum, bool)
+            or not isinstance(momentum, (int, float, np.floating))
+            or not 0 <= momentum < 1
+        ):
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}; try 0.9")
         self.momentum = float(momentum)
 
@@ -102,7 +114,7 @@ class Momentum(Optimizer):
         self.decay_weights(params)
         for name, p in params.items():
             v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
-            np.multiply(grads[name], self.lr, out=scaled)     # lr * g, into a reused array
+            np.multiply(grads[name], self.lr, out=scaled)  # lr * g, into a reused array
             v *= self.momentum
             v -= scaled
             p += v
@@ -129,8 +141,8 @@ class Adam(Optimizer):
     def step(self, params, grads):
         self.decay_weights(params)
         self.t += 1
-        correction1 = 1 - self.beta1 ** self.t
-        correction2 = 1 - self.beta2 ** self.t
+        correction1 = 1 - self.beta1**self.t
+        correction2 = 1 - self.beta2**self.t
         for name, p in params.items():
             g = grads[name]
             m, v = self.arrays_for(name, p, "m", "v")

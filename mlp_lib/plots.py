@@ -48,12 +48,23 @@ def plot_history(histories, labels=None, title="Training curves"):
         steps = np.arange(1, len(history.loss) + 1)
         ax_loss.plot(steps, history.loss, lw=0.8, alpha=0.8, label=label)
         epochs = np.arange(1, len(history.train_accuracy) + 1)
-        line, = ax_acc.plot(epochs, 100 * np.array(history.train_accuracy), "o-", label=f"{label} (train)")
+        (line,) = ax_acc.plot(
+            epochs, 100 * np.array(history.train_accuracy), "o-", label=f"{label} (train)"
+        )
         if history.val_accuracy:
-            ax_acc.plot(epochs, 100 * np.array(history.val_accuracy), "s--", color=line.get_color(),
-                        label=f"{label} (test)")
-    ax_loss.set(title="Mini-batch loss", xlabel="step (mini-batch update)", ylabel="cross-entropy loss",
-                yscale="log")
+            ax_acc.plot(
+                epochs,
+                100 * np.array(history.val_accuracy),
+                "s--",
+                color=line.get_color(),
+                label=f"{label} (test)",
+            )
+    ax_loss.set(
+        title="Mini-batch loss",
+        xlabel="step (mini-batch update)",
+        ylabel="cross-entropy loss",
+        yscale="log",
+    )
     ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy (%)")
     ax_loss.legend()
     ax_acc.legend()
@@ -72,10 +83,24 @@ def plot_confusion_matrix(cm, class_names=None, title="Confusion matrix"):
     fig.colorbar(image, ax=ax, label="number of images")
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
-                    color="white" if cm[i, j] > cm.max() / 2 else "black")
-    ax.set(xticks=range(n), yticks=range(n), xticklabels=names, yticklabels=names,
-           xlabel="predicted class", ylabel="true class", title=title)
+            ax.text(
+                j,
+                i,
+                str(cm[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if cm[i, j] > cm.max() / 2 else "black",
+            )
+    ax.set(
+        xticks=range(n),
+        yticks=range(n),
+        xticklabels=names,
+        yticklabels=names,
+        xlabel="predicted class",
+        ylabel="true class",
+        title=title,
+    )
     ax.tick_params(axis="x", labelrotation=45 if max(len(s) for s in names) > 2 else 0)
     return fig
 
@@ -87,8 +112,10 @@ def plot_first_layer_weights(W, n=16, ncols=8, title="First-layer weights as 28Ã
     """
     W = np.asarray(W)
     if W.ndim != 2 or W.shape[0] != 784:
-        raise ValueError(f"expected first-layer weights of shape (784, H), got {W.shape}; "
-                         "pass model.parameters()['W0']")
+        raise ValueError(
+            f"expected first-layer weights of shape (784, H), got {W.shape}; "
+            "pass model.parameters()['W0']"
+        )
     n = min(n, W.shape[1])
     nrows = -(-n // ncols)
     fig = Figure(figsize=(1.2 * ncols, 1.3 * nrows + 0.4), layout="constrained")
@@ -114,6 +141,12 @@ def plot_probabilities(probs, class_names=None, true_label=None, ax=None, title=
         ax = fig.subplots()
     colors = ["tab:green" if c == true_label else "tab:blue" for c in range(len(probs))]
     ax.bar(range(len(probs)), probs, color=colors)
-    ax.set(xticks=range(len(probs)), xticklabels=names, ylim=(0, 1), xlabel="class",
-           ylabel="probability", title=title or "Predicted probabilities")
+    ax.set(
+        xticks=range(len(probs)),
+        xticklabels=names,
+        ylim=(0, 1),
+        xlabel="class",
+        ylabel="probability",
+        title=title or "Predicted probabilities",
+    )
     return fig if fig is not None else ax.figure

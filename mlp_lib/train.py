@@ -28,7 +28,13 @@ class DivergenceError(FloatingPointError):
 
     def __init__(self, message, *, epoch=None, step=None, loss=None, first_loss=None, lr=None):
         super().__init__(message)
-        self.epoch, self.step, self.loss, self.first_loss, self.lr = epoch, step, loss, first_loss, lr
+        self.epoch, self.step, self.loss, self.first_loss, self.lr = (
+            epoch,
+            step,
+            loss,
+            first_loss,
+            lr,
+        )
 
 
 class StopTraining(Exception):
@@ -62,12 +68,12 @@ class History:
 class StepInfo:
     """Passed to the ``callback`` of ``fit`` after every step."""
 
-    epoch: int              # 1-based
-    step: int               # 1-based, within the epoch
+    epoch: int  # 1-based
+    step: int  # 1-based, within the epoch
     steps_per_epoch: int
     loss: float
     history: History
-    epoch_end: bool         # True on the last step of an epoch, after the accuracies are recorded
+    epoch_end: bool  # True on the last step of an epoch, after the accuracies are recorded
 
 
 @dataclass
@@ -86,8 +92,22 @@ class Evaluation:
         return f"{100 * self.accuracy:.2f}% ({self.correct}/{self.total})"
 
 
-def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_schedule="constant",
-        X_val=None, y_val=None, augment=None, callback=None, progress=True):
+def fit(
+    model,
+    X,
+    y,
+    *,
+    epochs=5,
+    batch_size=128,
+    optimizer=None,
+    seed=0,
+    lr_schedule="constant",
+    X_val=None,
+    y_val=None,
+    augment=None,
+    callback=None,
+    progress=True,
+):
     """Train ``model`` with mini-batch gradient descent.
 
     Parameters
@@ -124,8 +144,9 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
     X = np.asarray(X, dtype=model.dtype)
     rng = np.random.default_rng(seed)
     history = History(steps_per_epoch=n_batches(len(X), batch_size))
-    bar = tqdm(total=epochs * history.steps_per_epoch, disable=not progress, unit="step",
-               leave=False)
+    bar = tqdm(
+        total=epochs * history.steps_per_epoch, disable=not progress, unit="step", leave=False
+    )
     start = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
@@ -147,7 +168,12 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
                             f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
                             f"{first_loss:.3g}): the learning rate {base_lr:g} is too large; "
                             f"try {base_lr / 10:g} or smaller",
-                            epoch=epoch, step=step, loss=loss, first_loss=first_loss, lr=base_lr)
+                            epoch=epoch,
+                            step=step,
+                            loss=loss,
+                            first_loss=first_loss,
+                            lr=base_lr,
+                        )
                     correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
                     model.backward()
                     optimizer.step(model.parameters(), model.gradients())
@@ -161,11 +187,13 @@ def fit(model, X, y, *, epochs=5, batch_size=128, optimizer=None, seed=0, lr_sch
                     history.epoch_seconds.append(time.perf_counter() - epoch_start)
                     bar.set_postfix(loss=f"{loss:.3f}", acc=f"{history.train_accuracy[-1]:.3f}")
                 if callback is not None:
-                    callback(StepInfo(epoch, step, history.steps_per_epoch, loss, history, epoch_end))
+                    callback(
+                        StepInfo(epoch, step, history.steps_per_epoch, loss, history, epoch_end)
+                    )
     except StopTraining:
         history.stopped_early = True
     finally:
-        optimizer.lr = base_lr           # the optimizer can be reused as it was given
+        optimizer.lr = base_lr  # the optimizer can be reused as it was given
         bar.close()
         history.seconds = time.perf_counter() - start
     return history
@@ -181,8 +209,8 @@ def evaluate(model, X, y, batch_size=1000):
     if len(X) == 0:
         raise ValueError("cannot evaluate on zero samples")
     correct, loss_sum = 0, 0.0
-    for start in range(0, len(X), batch_size):        # range covers the last partial batch too
-        X_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
+    for start in range(0, len(X), batch_size):  # range covers the last partial batch too
+        X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
         with np.errstate(over="ignore", invalid="ignore"):
             loss_sum += float(model.loss(X_batch, y_batch)) * len(X_batch)
         correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())

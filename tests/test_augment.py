@@ -6,16 +6,27 @@ from mlp_lib.augment import RandomShift, shift_images
 
 def test_shift_images_moves_each_image_by_its_own_offset_and_fills_with_zeros():
     images = np.arange(1, 17, dtype=np.float32).reshape(1, 4, 4)
-    shifted = shift_images(np.concatenate([images, images]), dy=np.array([1, 0]),
-                           dx=np.array([-1, 2]), max_shift=2)
-    np.testing.assert_array_equal(shifted[0], [[0, 0, 0, 0],        # one down, one left
-                                               [2, 3, 4, 0],
-                                               [6, 7, 8, 0],
-                                               [10, 11, 12, 0]])
-    np.testing.assert_array_equal(shifted[1], [[0, 0, 1, 2],        # two right
-                                               [0, 0, 5, 6],
-                                               [0, 0, 9, 10],
-                                               [0, 0, 13, 14]])
+    shifted = shift_images(
+        np.concatenate([images, images]), dy=np.array([1, 0]), dx=np.array([-1, 2]), max_shift=2
+    )
+    np.testing.assert_array_equal(
+        shifted[0],
+        [
+            [0, 0, 0, 0],  # one down, one left
+            [2, 3, 4, 0],
+            [6, 7, 8, 0],
+            [10, 11, 12, 0],
+        ],
+    )
+    np.testing.assert_array_equal(
+        shifted[1],
+        [
+            [0, 0, 1, 2],  # two right
+            [0, 0, 5, 6],
+            [0, 0, 9, 10],
+            [0, 0, 13, 14],
+        ],
+    )
 
 
 @pytest.mark.parametrize("dy, dx", [(0, 0), (2, -2), (-1, 1), (-2, 0)])
@@ -38,15 +49,15 @@ def test_shift_images_matches_roll_with_the_wrapped_border_cleared(dy, dx):
 def test_random_shift_keeps_shape_dtype_and_pixels_and_does_not_touch_its_input():
     rng = np.random.default_rng(0)
     X = np.zeros((50, 784), dtype=np.float32)
-    X[:, 14 * 28 + 14] = 1.0                                 # one lit pixel in the centre
+    X[:, 14 * 28 + 14] = 1.0  # one lit pixel in the centre
     before = X.copy()
     out = RandomShift(2)(X, rng)
     assert out.shape == X.shape and out.dtype == np.float32
     np.testing.assert_array_equal(X, before)
-    assert (out.sum(axis=1) == 1).all()                       # the pixel moved, never lost
+    assert (out.sum(axis=1) == 1).all()  # the pixel moved, never lost
     rows, cols = np.divmod(out.argmax(axis=1), 28)
-    assert np.abs(rows - 14).max() == 2 and np.abs(cols - 14).max() == 2   # every offset used...
-    assert len(set(zip(rows, cols))) > 10                     # ...independently for each image
+    assert np.abs(rows - 14).max() == 2 and np.abs(cols - 14).max() == 2  # every offset used...
+    assert len(set(zip(rows, cols))) > 10  # ...independently for each image
 
 
 def test_random_shift_is_reproducible_with_a_seed():
@@ -63,17 +74,24 @@ def test_random_shift_zero_is_the_identity():
 
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
 def test_random_shift_rejects_bad_max_shift(bad):
-    with pytest.raises(ValueError, match=r"max_shift must be an integer >= 0 \(pixels\), got .*; try 2"):
+    with pytest.raises(
+        ValueError, match=r"max_shift must be an integer >= 0 \(pixels\), got .*; try 2"
+    ):
         RandomShift(bad)
 
 
 def test_random_shift_rejects_a_shift_as_large_as_the_image():
-    with pytest.raises(ValueError, match=r"max_shift 28 would move a 28x28 image out of view; use at most 27"):
+    with pytest.raises(
+        ValueError, match=r"max_shift 28 would move a 28x28 image out of view; use at most 27"
+    ):
         RandomShift(28)
 
 
 def test_random_shift_rejects_images_of_the_wrong_size():
-    with pytest.raises(ValueError, match=r"RandomShift expected flattened 28x28 images, shape \(N, 784\), got \(3, 100\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"RandomShift expected flattened 28x28 images, shape \(N, 784\), got \(3, 100\)",
+    ):
         RandomShift(2)(np.zeros((3, 100)), np.random.default_rng(0))
 
 

@@ -14,11 +14,11 @@ def test_every_sample_is_visited_exactly_once_per_epoch(n, batch_size, seed):
     batches = list(iterate_minibatches(X, y, batch_size, np.random.default_rng(seed)))
     assert len(batches) == n_batches(n, batch_size)
     assert all(len(xb) == batch_size for xb, _ in batches[:-1])
-    assert 1 <= len(batches[-1][0]) <= batch_size                 # the last, smaller batch included
+    assert 1 <= len(batches[-1][0]) <= batch_size  # the last, smaller batch included
     seen = np.concatenate([yb for _, yb in batches])
     assert sorted(seen.tolist()) == list(range(n))
     for xb, yb in batches:
-        np.testing.assert_array_equal(xb[:, 0], yb)               # images stay with their labels
+        np.testing.assert_array_equal(xb[:, 0], yb)  # images stay with their labels
 
 
 def test_same_seed_same_order_and_epochs_differ():
@@ -26,12 +26,14 @@ def test_same_seed_same_order_and_epochs_differ():
     order = lambda rng: np.concatenate([yb for _, yb in iterate_minibatches(X, y, 3, rng)])  # noqa: E731
     np.testing.assert_array_equal(order(np.random.default_rng(1)), order(np.random.default_rng(1)))
     rng = np.random.default_rng(1)
-    assert not np.array_equal(order(rng), order(rng))             # a fresh shuffle every epoch
+    assert not np.array_equal(order(rng), order(rng))  # a fresh shuffle every epoch
 
 
 def test_without_shuffle_the_order_is_kept():
     y = np.arange(7)
-    seen = np.concatenate([yb for _, yb in iterate_minibatches(np.zeros((7, 2)), y, 3, shuffle=False)])
+    seen = np.concatenate(
+        [yb for _, yb in iterate_minibatches(np.zeros((7, 2)), y, 3, shuffle=False)]
+    )
     np.testing.assert_array_equal(seen, y)
 
 

@@ -30,7 +30,9 @@ def accuracy_from(out):
 
 def test_train_saves_reloads_evaluates_and_plots(tmp_path, capsys):
     model_path, plot_path = tmp_path / "model.npz", tmp_path / "curves.png"
-    code, out, err = run(capsys, "train", *QUICK, "--save", str(model_path), "--plot", str(plot_path))
+    code, out, err = run(
+        capsys, "train", *QUICK, "--save", str(model_path), "--plot", str(plot_path)
+    )
     assert code == 0 and err == ""
     assert accuracy_from(out) > 80
     assert "model saved to" in out and "reloaded" in out and "epoch 1: train accuracy" in out
@@ -41,11 +43,15 @@ def test_train_saves_reloads_evaluates_and_plots(tmp_path, capsys):
 
     code, out_eval, _ = run(capsys, "evaluate", str(model_path))
     assert code == 0
-    assert out_eval.strip().splitlines()[-1] == out.strip().splitlines()[-1]   # same model, same result
+    assert (
+        out_eval.strip().splitlines()[-1] == out.strip().splitlines()[-1]
+    )  # same model, same result
 
 
 def test_options_override_the_preset(capsys):
-    code, out, _ = run(capsys, "train", "--preset", "seed", *QUICK, "--optimizer", "adam", "--lr", "0.001")
+    code, out, _ = run(
+        capsys, "train", "--preset", "seed", *QUICK, "--optimizer", "adam", "--lr", "0.001"
+    )
     assert code == 0
     assert "Adam(lr=0.001)" in out and "pixels in 0..255" in out and "dtype=float64" in out
     assert "batch size 90" in out
@@ -81,32 +87,58 @@ def test_default_recipe_reaches_98_percent(capsys):
 def test_best_recipe_reaches_99_percent(tmp_path, capsys):
     # The promise. Its training time (about 50 s on 2 cores) is reported, not asserted:
     # timings belong to benchmark runs, not to tests on a shared machine.
-    code, out, _ = run(capsys, "train", "--preset", "best", "--no-progress", "--save", str(tmp_path / "best.npz"))
+    code, out, _ = run(
+        capsys, "train", "--preset", "best", "--no-progress", "--save", str(tmp_path / "best.npz")
+    )
     assert code == 0
     assert "augmented with RandomShift(max_shift=1)" in out and "dropout=0.1" in out
     assert accuracy_from(out) >= 99.0
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "--lr", "-0.1"], r"argument --lr: expected a positive number, got -0.1"),
-    (["train", "--lr", "fast"], r"argument --lr: expected a positive number, got 'fast'"),
-    (["train", "--hidden-sizes", "0,16"], r"every hidden size must be a positive integer, got '0,16'"),
-    (["train", "--hidden-sizes", "512 256"], r"expected comma-separated positive integers such as 512,256"),
-    (["train", "--hidden-sizes", "512,,256"], r"expected comma-separated positive integers"),
-    (["train", "--dataset", "cifar10"], r"argument --dataset: invalid choice: 'cifar10'"),
-    (["train", "--epochs", "0"], r"argument --epochs: expected a positive integer, got 0"),
-    (["train", "--batch-size", "1.5"], r"argument --batch-size: expected a positive integer, got '1.5'"),
-    (["train", "--preset", "fastest"], r"argument --preset: invalid choice: 'fastest'"),
-    (["train", "--dropout", "1"], r"argument --dropout: expected a probability in \[0, 1\), got 1; try 0.1"),
-    (["train", "--dropout", "lots"], r"argument --dropout: expected a probability in \[0, 1\), got 'lots'"),
-    (["train", "--weight-decay", "-1"], r"argument --weight-decay: expected a number >= 0, got -1"),
-    (["train", "--weight-decay", "x"], r"argument --weight-decay: expected a number >= 0, got 'x'"),
-    (["train", "--shift", "-2"], r"argument --shift: expected an integer >= 0, got -2"),
-    (["train", "--shift", "1.5"], r"argument --shift: expected an integer >= 0, got '1.5'"),
-    (["train", "--optimizer", "rmsprop"], r"argument --optimizer: invalid choice: 'rmsprop'"),
-    (["fly"], r"argument COMMAND: invalid choice: 'fly'"),
-    ([], r"the following arguments are required: COMMAND"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--lr", "-0.1"], r"argument --lr: expected a positive number, got -0.1"),
+        (["train", "--lr", "fast"], r"argument --lr: expected a positive number, got 'fast'"),
+        (
+            ["train", "--hidden-sizes", "0,16"],
+            r"every hidden size must be a positive integer, got '0,16'",
+        ),
+        (
+            ["train", "--hidden-sizes", "512 256"],
+            r"expected comma-separated positive integers such as 512,256",
+        ),
+        (["train", "--hidden-sizes", "512,,256"], r"expected comma-separated positive integers"),
+        (["train", "--dataset", "cifar10"], r"argument --dataset: invalid choice: 'cifar10'"),
+        (["train", "--epochs", "0"], r"argument --epochs: expected a positive integer, got 0"),
+        (
+            ["train", "--batch-size", "1.5"],
+            r"argument --batch-size: expected a positive integer, got '1.5'",
+        ),
+        (["train", "--preset", "fastest"], r"argument --preset: invalid choice: 'fastest'"),
+        (
+            ["train", "--dropout", "1"],
+            r"argument --dropout: expected a probability in \[0, 1\), got 1; try 0.1",
+        ),
+        (
+            ["train", "--dropout", "lots"],
+            r"argument --dropout: expected a probability in \[0, 1\), got 'lots'",
+        ),
+        (
+            ["train", "--weight-decay", "-1"],
+            r"argument --weight-decay: expected a number >= 0, got -1",
+        ),
+        (
+            ["train", "--weight-decay", "x"],
+            r"argument --weight-decay: expected a number >= 0, got 'x'",
+        ),
+        (["train", "--shift", "-2"], r"argument --shift: expected an integer >= 0, got -2"),
+        (["train", "--shift", "1.5"], r"argument --shift: expected an integer >= 0, got '1.5'"),
+        (["train", "--optimizer", "rmsprop"], r"argument --optimizer: invalid choice: 'rmsprop'"),
+        (["fly"], r"argument COMMAND: invalid choice: 'fly'"),
+        ([], r"the following arguments are required: COMMAND"),
+    ],
+)
 def test_bad_arguments_get_an_argparse_error_not_a_traceback(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
@@ -119,12 +151,14 @@ def test_bad_arguments_get_an_argparse_error_not_a_traceback(argv, message, caps
 def test_evaluate_a_missing_model_says_how_to_make_one(tmp_path, capsys):
     code, _, err = run(capsys, "evaluate", str(tmp_path / "none.npz"))
     assert code == 1
-    assert re.search(r"^python -m mlp_lib: error: .*none.npz: no such model file; train one with", err)
+    assert re.search(
+        r"^python -m mlp_lib: error: .*none.npz: no such model file; train one with", err
+    )
 
 
 def test_evaluate_refuses_a_pickle(tmp_path, capsys):
     path = tmp_path / "model.npz"
-    path.write_bytes(b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00}\x94.")     # a pickled {}
+    path.write_bytes(b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00}\x94.")  # a pickled {}
     code, _, err = run(capsys, "evaluate", str(path))
     assert code == 1 and "pickled files are refused" in err and "Traceback" not in err
 
@@ -138,8 +172,11 @@ def test_missing_data_says_how_to_download(tmp_path, capsys):
 def test_divergence_is_one_clear_line(capsys):
     code, _, err = run(capsys, "train", "--preset", "seed", *QUICK, "--lr", "1000")
     assert code == 1
-    assert re.search(r"error: loss became \S+ at epoch 1, step \d+ \(it started at \S+\): "
-                     r"the learning rate 1000 is too large; try 100 or smaller", err)
+    assert re.search(
+        r"error: loss became \S+ at epoch 1, step \d+ \(it started at \S+\): "
+        r"the learning rate 1000 is too large; try 100 or smaller",
+        err,
+    )
 
 
 def test_download_reports_present_files_without_network(capsys):
@@ -153,7 +190,8 @@ def test_download_offline_is_a_clear_error(tmp_path, capsys, monkeypatch):
     import socket
 
     from mlp_lib import download as download_module
-    with socket.socket() as s:                      # a port with nobody listening: like being offline
+
+    with socket.socket() as s:  # a port with nobody listening: like being offline
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setitem(download_module.MIRRORS, "mnist", [f"http://127.0.0.1:{port}/"])
@@ -163,13 +201,16 @@ def test_download_offline_is_a_clear_error(tmp_path, capsys, monkeypatch):
 
 
 def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "mlp_lib", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlp_lib", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "train" in result.stdout and "evaluate" in result.stdout
 
 
 def test_console_script_is_declared():
     import tomllib
     from pathlib import Path
+
     project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["mlp-lib"] == "mlp_lib.cli:main"
 
@@ -183,10 +224,21 @@ def test_evaluate_checks_input_size_against_the_dataset(tmp_path, capsys):
 
 
 def test_regularisation_and_augmentation_options_reach_the_model_and_optimizer(tmp_path, capsys):
-    code, out, _ = run(capsys, "train", *QUICK, "--dropout", "0.2", "--weight-decay", "1e-4",
-                       "--shift", "1", "--save", str(tmp_path / "m.npz"))
+    code, out, _ = run(
+        capsys,
+        "train",
+        *QUICK,
+        "--dropout",
+        "0.2",
+        "--weight-decay",
+        "1e-4",
+        "--shift",
+        "1",
+        "--save",
+        str(tmp_path / "m.npz"),
+    )
     assert code == 0
     assert "augmented with RandomShift(max_shift=1)" in out
     assert "dropout=0.2" in out and "weight_decay=0.0001" in out
     assert MLP.load(tmp_path / "m.npz").dropout == 0.2
-    assert accuracy_from(out) > 70                 # it learns (chance is 10%)
+    assert accuracy_from(out) > 70  # it learns (chance is 10%)

@@ -12,10 +12,14 @@ from mlp_lib.idx import IDXFormatError, write_idx
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-PROJECT_DATA = Path(mlp_lib.data.__file__).resolve().parent.parent / "data"  # whatever MLP_LIB_DATA_DIR says
+PROJECT_DATA = (
+    Path(mlp_lib.data.__file__).resolve().parent.parent / "data"
+)  # whatever MLP_LIB_DATA_DIR says
 
 
-def make_tiny_dataset(root, dataset="mnist", split="train", n=5, image_shape=(28, 28), n_labels=None, seed=0):
+def make_tiny_dataset(
+    root, dataset="mnist", split="train", n=5, image_shape=(28, 28), n_labels=None, seed=0
+):
     """Write n random images and labels as `root/dataset/<split files>`; return (images, labels)."""
     rng = np.random.default_rng(seed)
     images = rng.integers(0, 256, size=(n, *image_shape), dtype=np.uint8)
@@ -64,7 +68,9 @@ def test_default_data_dir_is_env_variable_else_project_data_folder(tmp_path, mon
 
 
 def test_missing_file_message_names_the_path_and_how_to_download(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"mnist/train-images-idx3-ubyte.gz not found") as info:
+    with pytest.raises(
+        FileNotFoundError, match=r"mnist/train-images-idx3-ubyte.gz not found"
+    ) as info:
         load_mnist(data_dir=tmp_path)
     message = str(info.value)
     assert f"python -m mlp_lib download --dataset mnist --data-dir {tmp_path}" in message
@@ -75,8 +81,14 @@ def test_missing_file_message_names_the_path_and_how_to_download(tmp_path):
     "kwargs, message",
     [
         ({"split": "validation"}, r"split must be one of \['train', 'test'\], got 'validation'"),
-        ({"dataset": "cifar10"}, r"dataset must be one of \['fashion-mnist', 'mnist'\], got 'cifar10'"),
-        ({"dtype": np.float16}, r"dtype must be np.float32 or np.float64, got <class 'numpy.float16'>"),
+        (
+            {"dataset": "cifar10"},
+            r"dataset must be one of \['fashion-mnist', 'mnist'\], got 'cifar10'",
+        ),
+        (
+            {"dtype": np.float16},
+            r"dtype must be np.float32 or np.float64, got <class 'numpy.float16'>",
+        ),
         ({"dtype": "floot32"}, r"dtype must be np.float32 or np.float64, got 'floot32'"),
         ({"dtype": None}, r"dtype must be np.float32 or np.float64, got None"),
     ],
@@ -95,20 +107,31 @@ def test_load_mnist_rejects_images_that_are_not_28x28(tmp_path):
 
 def test_load_mnist_rejects_different_numbers_of_images_and_labels(tmp_path):
     make_tiny_dataset(tmp_path, n=5, n_labels=4)
-    with pytest.raises(IDXFormatError, match=r"5 images but 4 labels for the 'train' split, expected the same number"):
+    with pytest.raises(
+        IDXFormatError,
+        match=r"5 images but 4 labels for the 'train' split, expected the same number",
+    ):
         load_mnist(data_dir=tmp_path)
 
 
 def test_load_mnist_rejects_labels_out_of_range(tmp_path):
     make_tiny_dataset(tmp_path)
-    write_idx(tmp_path / "mnist" / "train-labels-idx1-ubyte.gz", np.array([0, 1, 2, 3, 10], dtype=np.uint8))
-    with pytest.raises(IDXFormatError, match=r"expected a vector of uint8 labels 0..9, got uint8 of shape \(5,\)"):
+    write_idx(
+        tmp_path / "mnist" / "train-labels-idx1-ubyte.gz",
+        np.array([0, 1, 2, 3, 10], dtype=np.uint8),
+    )
+    with pytest.raises(
+        IDXFormatError, match=r"expected a vector of uint8 labels 0..9, got uint8 of shape \(5,\)"
+    ):
         load_mnist(data_dir=tmp_path)
 
 
 def test_class_names():
     assert class_names("mnist") == tuple("0123456789")
-    assert class_names("fashion-mnist")[0] == "T-shirt/top" and class_names("fashion-mnist")[9] == "Ankle boot"
+    assert (
+        class_names("fashion-mnist")[0] == "T-shirt/top"
+        and class_names("fashion-mnist")[9] == "Ankle boot"
+    )
     with pytest.raises(ValueError, match=r"dataset must be one of .* got 'emnist'"):
         class_names("emnist")
 

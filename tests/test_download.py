@@ -23,8 +23,8 @@ from mlp_lib.idx import read_idx
 
 PROJECT_MNIST = Path(mlp_lib.data.__file__).resolve().parent.parent / "data" / "mnist"
 TINY_CONTENT = {  # file name -> decompressed content of the tiny dataset's files
-    "a-idx1-ubyte.gz": bytes.fromhex("00000801" "00000003" "070201"),
-    "b-idx1-ubyte.gz": bytes.fromhex("00000801" "00000002" "0509"),
+    "a-idx1-ubyte.gz": bytes.fromhex("0000080100000003070201"),
+    "b-idx1-ubyte.gz": bytes.fromhex("00000801000000020509"),
 }
 
 
@@ -85,7 +85,9 @@ def closed_port_url():
 def tiny(monkeypatch):
     """Register the dataset "tiny" in DATASETS with the checksums of TINY_CONTENT."""
     sha256 = {name: hashlib.sha256(content).hexdigest() for name, content in TINY_CONTENT.items()}
-    monkeypatch.setitem(DATASETS, "tiny", {"files": {}, "sha256": sha256, "class_names": tuple("0123456789")})
+    monkeypatch.setitem(
+        DATASETS, "tiny", {"files": {}, "sha256": sha256, "class_names": tuple("0123456789")}
+    )
     return "tiny"
 
 
@@ -94,11 +96,15 @@ def gzipped(files):
 
 
 GOOD = gzipped(TINY_CONTENT)
-CORRUPT = gzipped({name: content[:-1] + b"\xff" for name, content in TINY_CONTENT.items()})  # valid gzip, wrong bytes
+CORRUPT = gzipped(
+    {name: content[:-1] + b"\xff" for name, content in TINY_CONTENT.items()}
+)  # valid gzip, wrong bytes
 TRUNCATED = {name: gz[: len(gz) // 2] for name, gz in GOOD.items()}
 
 
-def test_download_from_a_good_mirror_writes_verified_files_and_no_temporary_file(tmp_path, server, tiny):
+def test_download_from_a_good_mirror_writes_verified_files_and_no_temporary_file(
+    tmp_path, server, tiny
+):
     folder = download(tiny, tmp_path, mirrors=[server.mirror("good", GOOD)], progress=False)
     assert folder == tmp_path / "tiny"
     assert sorted(os.listdir(folder)) == sorted(TINY_CONTENT)
@@ -107,7 +113,11 @@ def test_download_from_a_good_mirror_writes_verified_files_and_no_temporary_file
 
 
 def test_download_moves_on_from_a_corrupt_mirror_to_a_good_one(tmp_path, server, tiny):
-    mirrors = [server.mirror("corrupt", CORRUPT), server.mirror("missing", {}), server.mirror("good", GOOD)]
+    mirrors = [
+        server.mirror("corrupt", CORRUPT),
+        server.mirror("missing", {}),
+        server.mirror("good", GOOD),
+    ]
     download(tiny, tmp_path, mirrors=mirrors, progress=False)
     assert verify(tiny, tmp_path) == {name: True for name in TINY_CONTENT}
     assert sorted(os.listdir(tmp_path / "tiny")) == sorted(TINY_CONTENT)
@@ -115,7 +125,9 @@ def test_download_moves_on_from_a_corrupt_mirror_to_a_good_one(tmp_path, server,
         assert server.requests[f"/corrupt/{name}"] == server.requests[f"/missing/{name}"] == 1
 
 
-def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(tmp_path, server, tiny, closed_port_url):
+def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(
+    tmp_path, server, tiny, closed_port_url
+):
     mirrors = [
         server.mirror("corrupt", CORRUPT),
         server.mirror("truncated", TRUNCATED),
@@ -126,8 +138,14 @@ def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(tmp_path, se
         download(tiny, tmp_path, mirrors=mirrors, progress=False)
     message = str(info.value)
     assert message.startswith("could not download a-idx1-ubyte.gz of 'tiny'; every mirror failed:")
-    assert f"{server.url}/corrupt/a-idx1-ubyte.gz: checksum mismatch: the content's SHA-256 is" in message
-    assert f"{server.url}/truncated/a-idx1-ubyte.gz: not a complete gzip file (Compressed file ended" in message
+    assert (
+        f"{server.url}/corrupt/a-idx1-ubyte.gz: checksum mismatch: the content's SHA-256 is"
+        in message
+    )
+    assert (
+        f"{server.url}/truncated/a-idx1-ubyte.gz: not a complete gzip file (Compressed file ended"
+        in message
+    )
     assert f"{server.url}/missing/a-idx1-ubyte.gz: HTTP error 404 Not Found" in message
     assert f"{closed_port_url}a-idx1-ubyte.gz: could not connect (" in message
     assert "offline" not in message  # some servers did answer
@@ -136,8 +154,12 @@ def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(tmp_path, se
 
 
 def test_download_when_offline_says_so(tmp_path, tiny, closed_port_url):
-    with pytest.raises(DownloadError, match=r"(?s)could not connect .*You seem to be offline") as info:
-        download(tiny, tmp_path, mirrors=[closed_port_url, closed_port_url], timeout=5, progress=False)
+    with pytest.raises(
+        DownloadError, match=r"(?s)could not connect .*You seem to be offline"
+    ) as info:
+        download(
+            tiny, tmp_path, mirrors=[closed_port_url, closed_port_url], timeout=5, progress=False
+        )
     assert str(info.value).count("could not connect") == 2
     assert os.listdir(tmp_path / "tiny") == []
 
@@ -150,10 +172,14 @@ def test_download_without_mirrors_raises(tmp_path, tiny):
 def test_download_skips_files_already_present_and_valid(tmp_path, server, tiny):
     good = server.mirror("good", GOOD)
     (tmp_path / "tiny").mkdir()
-    (tmp_path / "tiny" / "a-idx1-ubyte.gz").write_bytes(gzip.compress(TINY_CONTENT["a-idx1-ubyte.gz"], 1))
+    (tmp_path / "tiny" / "a-idx1-ubyte.gz").write_bytes(
+        gzip.compress(TINY_CONTENT["a-idx1-ubyte.gz"], 1)
+    )
     download(tiny, tmp_path, mirrors=[good], progress=False)
     assert server.requests == Counter({"/good/b-idx1-ubyte.gz": 1})
-    download(tiny, tmp_path, mirrors=[good], progress=False)  # everything present: no request at all
+    download(
+        tiny, tmp_path, mirrors=[good], progress=False
+    )  # everything present: no request at all
     assert server.requests == Counter({"/good/b-idx1-ubyte.gz": 1})
 
 
@@ -177,7 +203,11 @@ def test_download_of_the_real_mnist_label_files(tmp_path, server, monkeypatch):
     names = ["train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
     real = {name: (PROJECT_MNIST / name).read_bytes() for name in names}
     sha256 = {name: DATASETS["mnist"]["sha256"][name] for name in names}  # the published checksums
-    monkeypatch.setitem(DATASETS, "mnist-labels", {"files": {}, "sha256": sha256, "class_names": tuple("0123456789")})
+    monkeypatch.setitem(
+        DATASETS,
+        "mnist-labels",
+        {"files": {}, "sha256": sha256, "class_names": tuple("0123456789")},
+    )
     broken = {name: gz[:-100] for name, gz in real.items()}
     mirrors = [server.mirror("truncated", broken), server.mirror("good", real)]
     folder = download("mnist-labels", tmp_path, mirrors=mirrors, progress=False)
@@ -188,5 +218,7 @@ def test_download_of_the_real_mnist_label_files(tmp_path, server, monkeypatch):
 
 
 def test_download_rejects_an_unknown_dataset(tmp_path):
-    with pytest.raises(ValueError, match=r"dataset must be one of \['fashion-mnist', 'mnist'\], got 'cifar10'"):
+    with pytest.raises(
+        ValueError, match=r"dataset must be one of \['fashion-mnist', 'mnist'\], got 'cifar10'"
+    ):
         download("cifar10", tmp_path)

@@ -7,9 +7,9 @@ from mlp_lib.layers import Linear
 
 def test_numerical_gradient_of_a_known_function():
     x = np.array([1.0, -2.0, 3.0])
-    grad = numerical_gradient(lambda: float(np.sum(x ** 3)), x)
-    np.testing.assert_allclose(grad, 3 * x ** 2, rtol=1e-8)
-    np.testing.assert_array_equal(x, [1.0, -2.0, 3.0])        # x restored after the perturbations
+    grad = numerical_gradient(lambda: float(np.sum(x**3)), x)
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-8)
+    np.testing.assert_array_equal(x, [1.0, -2.0, 3.0])  # x restored after the perturbations
 
 
 def test_relative_error_is_scale_free():
@@ -22,7 +22,7 @@ def test_gradient_check_catches_a_wrong_backward():
     class BrokenLinear(Linear):
         def backward(self, dout):
             dx = super().backward(dout)
-            self.grads["b"] = 2 * self.grads["b"]          # a typical bug: a wrong factor
+            self.grads["b"] = 2 * self.grads["b"]  # a typical bug: a wrong factor
             return dx
 
     layer = BrokenLinear(3, 2, rng=np.random.default_rng(0), dtype=np.float64)

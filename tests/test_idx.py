@@ -13,7 +13,7 @@ from mlp_lib.idx import IDX_DTYPES, IDXFormatError, read_idx, write_bytes_atomic
 
 # A 2x3 uint8 array [[1, 2, 3], [4, 5, 6]], worked out by hand:
 # magic 00 00 08 02 (two zeros, type 0x08 = uint8, 2 dimensions), sizes 2 and 3 as big-endian uint32, values.
-HAND_BYTES = bytes.fromhex("00000802" "00000002" "00000003" "010203040506")
+HAND_BYTES = bytes.fromhex("000008020000000200000003010203040506")
 HAND_ARRAY = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8)
 
 NATIVE_DTYPES = [dtype.newbyteorder("=") for dtype in IDX_DTYPES.values()]
@@ -37,7 +37,7 @@ def test_read_idx_of_hand_made_2x3_uint8_file(tmp_path):
 
 def test_read_idx_reads_big_endian_values_into_native_byte_order(tmp_path):
     # int16 vector [256, -2]: 01 00 is 256 and ff fe is -2 in big-endian.
-    x = read_idx(write_bytes(tmp_path / "v.idx", bytes.fromhex("00000b01" "00000002" "0100fffe")))
+    x = read_idx(write_bytes(tmp_path / "v.idx", bytes.fromhex("00000b01000000020100fffe")))
     assert x.dtype == np.int16 and x.dtype.isnative
     assert x.tolist() == [256, -2]
     assert x.flags.writeable
@@ -97,7 +97,9 @@ def test_write_idx_replaces_an_existing_file(tmp_path):
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.uint16, np.int64, np.bool_])
 def test_write_idx_refuses_a_dtype_idx_cannot_store(tmp_path, dtype):
-    with pytest.raises(TypeError, match=r"IDX cannot store dtype \w+ \(supported: uint8, int8, .*convert first"):
+    with pytest.raises(
+        TypeError, match=r"IDX cannot store dtype \w+ \(supported: uint8, int8, .*convert first"
+    ):
         write_idx(tmp_path / "a.idx", np.zeros(3, dtype=dtype))
     assert os.listdir(tmp_path) == []
 
@@ -109,34 +111,45 @@ def test_write_idx_refuses_a_scalar(tmp_path):
 
 MALFORMED = {
     "empty file": (b"", r"a.idx: the file is empty \(0 bytes\)"),
-    "header shorter than 4 bytes": (b"\x00\x00\x08", r"a.idx: only 3 bytes, expected at least a 4-byte IDX magic"),
+    "header shorter than 4 bytes": (
+        b"\x00\x00\x08",
+        r"a.idx: only 3 bytes, expected at least a 4-byte IDX magic",
+    ),
     "magic not starting with two zero bytes": (
         b"\x01\x02\x08\x01\x00\x00\x00\x00",
         r"a.idx: magic number 0x01020801 is not an IDX magic number \(expected 0x0000TTDD",
     ),
     "unknown type code": (
-        bytes.fromhex("00000a01" "00000001" "00"),
+        bytes.fromhex("00000a010000000100"),
         r"a.idx: magic number 0x00000A01 has unknown element type 0x0A \(expected one of 0x08 uint8, 0x09 int8",
     ),
-    "zero dimensions": (bytes.fromhex("00000800" "07"), r"a.idx: magic number 0x00000800 declares 0 dimensions"),
+    "zero dimensions": (
+        bytes.fromhex("0000080007"),
+        r"a.idx: magic number 0x00000800 declares 0 dimensions",
+    ),
     "more dimensions than the header holds": (
-        bytes.fromhex("00000803" "00000002" "00000002"),
+        bytes.fromhex("000008030000000200000002"),
         r"a.idx: the header declares 3 dimensions, so it needs 16 bytes, but the file has only 12; .*truncated",
     ),
     "truncated body": (
         HAND_BYTES[:-2],
         r"a.idx: the header promises shape \(2, 3\) of uint8, that is 6 bytes .* but 4 follow .*truncated",
     ),
-    "trailing bytes": (HAND_BYTES + b"\x00\x00\x00", r"but 9 follow the header \(3 unexpected bytes at the end\)"),
+    "trailing bytes": (
+        HAND_BYTES + b"\x00\x00\x00",
+        r"but 9 follow the header \(3 unexpected bytes at the end\)",
+    ),
     "truncated int32 body": (
-        bytes.fromhex("00000c01" "00000002" "00000001" "0000"),
+        bytes.fromhex("00000c0100000002000000010000"),
         r"shape \(2,\) of int32, that is 8 bytes of values, but 6 follow",
     ),
 }
 
 
 @pytest.mark.parametrize("data, message", MALFORMED.values(), ids=MALFORMED.keys())
-def test_read_idx_rejects_a_malformed_file_with_a_message_naming_file_and_fault(tmp_path, data, message):
+def test_read_idx_rejects_a_malformed_file_with_a_message_naming_file_and_fault(
+    tmp_path, data, message
+):
     path = write_bytes(tmp_path / "a.idx", data)
     with pytest.raises(IDXFormatError, match=message) as info:
         read_idx(path)
@@ -144,7 +157,9 @@ def test_read_idx_rejects_a_malformed_file_with_a_message_naming_file_and_fault(
     assert "python -m mlp_lib download" in str(info.value)
 
 
-INSIDE_GZIP = {case: v for case, v in MALFORMED.items() if case != "empty file"}  # gzip of b"" is not empty
+INSIDE_GZIP = {
+    case: v for case, v in MALFORMED.items() if case != "empty file"
+}  # gzip of b"" is not empty
 
 
 @pytest.mark.parametrize("data, message", INSIDE_GZIP.values(), ids=INSIDE_GZIP.keys())
@@ -155,14 +170,18 @@ def test_read_idx_rejects_the_same_faults_inside_gzip(tmp_path, data, message):
 
 def test_read_idx_rejects_a_gz_file_that_is_not_gzip(tmp_path):
     path = write_bytes(tmp_path / "a.idx.gz", HAND_BYTES)
-    with pytest.raises(IDXFormatError, match=r"a.idx.gz: the name ends with .gz but .* 1f 8b \(got 00 00\)"):
+    with pytest.raises(
+        IDXFormatError, match=r"a.idx.gz: the name ends with .gz but .* 1f 8b \(got 00 00\)"
+    ):
         read_idx(path)
 
 
 def test_read_idx_rejects_a_truncated_gzip_stream(tmp_path):
     data = gzip.compress(np.arange(1000, dtype=">i4").tobytes())
     path = write_bytes(tmp_path / "a.idx.gz", data[: len(data) // 2])
-    with pytest.raises(IDXFormatError, match=r"a.idx.gz: the gzip stream is damaged \(Compressed file ended"):
+    with pytest.raises(
+        IDXFormatError, match=r"a.idx.gz: the gzip stream is damaged \(Compressed file ended"
+    ):
         read_idx(path)
 
 
@@ -170,7 +189,9 @@ def test_read_idx_rejects_a_corrupt_gzip_stream(tmp_path):
     data = bytearray(gzip.compress(HAND_BYTES))
     data[-8] ^= 0xFF  # flip bits in the CRC-32 stored at the end
     path = write_bytes(tmp_path / "a.idx", bytes(data))
-    with pytest.raises(IDXFormatError, match=r"a.idx: the gzip stream is damaged \(CRC check failed"):
+    with pytest.raises(
+        IDXFormatError, match=r"a.idx: the gzip stream is damaged \(CRC check failed"
+    ):
         read_idx(path)
 
 

@@ -27,7 +27,9 @@ def test_every_step_changes_one_thing_from_the_last_kept_step():
     for change, settings, keep in list(ladder_steps())[1:]:
         changed = {key for key in settings if settings[key] != previous[key]}
         assert changed, f"step {change!r} changes nothing"
-        assert len(changed) <= 2, f"step {change!r} changes {changed}"   # e.g. batch size with its lr
+        assert len(changed) <= 2, (
+            f"step {change!r} changes {changed}"
+        )  # e.g. batch size with its lr
         if keep:
             previous = settings
 
@@ -42,7 +44,7 @@ def test_run_ladder_writes_json_after_every_step(tmp_path):
     first = records[0]
     assert first["train_images"] == 3000 and first["total"] == 10_000
     assert len(first["epoch_val_accuracy"]) == PRESETS["seed"]["epochs"] == len(first["epoch_loss"])
-    assert [p.name for p in tmp_path.iterdir()] == ["ladder.json"]        # no temporary file left
+    assert [p.name for p in tmp_path.iterdir()] == ["ladder.json"]  # no temporary file left
 
 
 def test_run_ladder_refuses_a_bad_step_count(tmp_path):
@@ -53,7 +55,9 @@ def test_run_ladder_refuses_a_bad_step_count(tmp_path):
 def test_load_ladder_refuses_other_json(tmp_path):
     path = tmp_path / "other.json"
     path.write_text('{"hello": 1}')
-    with pytest.raises(ValueError, match="not a ladder results file; make one with `python -m mlp_lib ladder"):
+    with pytest.raises(
+        ValueError, match="not a ladder results file; make one with `python -m mlp_lib ladder"
+    ):
         load_ladder(path)
 
 
@@ -69,7 +73,7 @@ def test_committed_results_are_the_current_ladder_on_all_of_mnist():
     for record, (_, settings, keep) in zip(records, steps):
         assert record["settings"] == json.loads(json.dumps(settings)) and record["keep"] == keep
         assert record["train_images"] == 60_000 and record["total"] == 10_000
-    assert records[-1]["test_accuracy"] >= 0.99                 # the best recipe's promise
+    assert records[-1]["test_accuracy"] >= 0.99  # the best recipe's promise
     assert records[-1]["train_seconds"] <= 60
 
 

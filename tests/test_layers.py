@@ -11,7 +11,7 @@ SHAPES = [(1, 1, 1), (4, 3, 2), (7, 5, 9), (2, 784, 3)]
 def test_linear_backward_matches_numerical_gradient(n, n_in, n_out):
     rng = np.random.default_rng(0)
     layer = Linear(n_in, n_out, init="he", rng=rng, dtype=np.float64)
-    layer.params["b"][:] = rng.standard_normal(n_out)        # a non-zero bias tests db properly
+    layer.params["b"][:] = rng.standard_normal(n_out)  # a non-zero bias tests db properly
     x = rng.standard_normal((n, n_in))
     errors = check_layer_gradients(layer, x)
     assert set(errors) == {"x", "W", "b"}
@@ -22,11 +22,11 @@ def test_linear_worked_example_by_hand():
     layer = Linear(2, 1, dtype=np.float64)
     layer.params["W"][:] = [[2.0], [-1.0]]
     layer.params["b"][:] = [0.5]
-    out = layer.forward(np.array([[1.0, 3.0]]))                # 1*2 + 3*(-1) + 0.5 = -0.5
+    out = layer.forward(np.array([[1.0, 3.0]]))  # 1*2 + 3*(-1) + 0.5 = -0.5
     np.testing.assert_array_equal(out, [[-0.5]])
     dx = layer.backward(np.array([[2.0]]))
-    np.testing.assert_array_equal(dx, [[4.0, -2.0]])            # dout @ W.T
-    np.testing.assert_array_equal(layer.grads["W"], [[2.0], [6.0]])   # x.T @ dout
+    np.testing.assert_array_equal(dx, [[4.0, -2.0]])  # dout @ W.T
+    np.testing.assert_array_equal(layer.grads["W"], [[2.0], [6.0]])  # x.T @ dout
     np.testing.assert_array_equal(layer.grads["b"], [2.0])
 
 
@@ -40,7 +40,7 @@ def test_linear_backward_twice_gives_the_same_gradients():
     dx2 = layer.backward(dout)
     np.testing.assert_array_equal(dx1, dx2)
     for key in grads1:
-        np.testing.assert_array_equal(grads1[key], layer.grads[key])   # overwritten, not accumulated
+        np.testing.assert_array_equal(grads1[key], layer.grads[key])  # overwritten, not accumulated
 
 
 def test_linear_params_and_grads_have_matching_keys_and_shapes():
@@ -68,8 +68,9 @@ def test_linear_without_compute_dx_still_fills_param_grads():
     np.testing.assert_array_equal(layer.grads["b"], [2.0, 2.0, 2.0])
 
 
-@pytest.mark.parametrize("init, expected_std", [("normal", 0.01), ("he", np.sqrt(2 / 400)),
-                                                ("xavier", np.sqrt(2 / 600))])
+@pytest.mark.parametrize(
+    "init, expected_std", [("normal", 0.01), ("he", np.sqrt(2 / 400)), ("xavier", np.sqrt(2 / 600))]
+)
 def test_init_weights_have_the_documented_scale(init, expected_std):
     W = init_weights(400, 200, init, np.random.default_rng(0), np.float64)
     assert W.shape == (400, 200)
@@ -89,25 +90,33 @@ def test_linear_same_rng_seed_gives_same_weights():
 
 def test_linear_rejects_unflattened_images_with_a_hint():
     layer = Linear(784, 32, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"expected x of shape \(N, 784\), got \(32, 28, 28\); "
-                                         r"flatten images with X.reshape"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected x of shape \(N, 784\), got \(32, 28, 28\); "
+        r"flatten images with X.reshape",
+    ):
         layer.forward(np.zeros((32, 28, 28), dtype=np.float32))
 
 
 def test_linear_rejects_wrong_feature_count():
-    with pytest.raises(ValueError, match=r"Linear\(n_in=3\) expected x of shape \(N, 3\), got \(2, 4\)$"):
+    with pytest.raises(
+        ValueError, match=r"Linear\(n_in=3\) expected x of shape \(N, 3\), got \(2, 4\)$"
+    ):
         Linear(3, 2, rng=np.random.default_rng(0)).forward(np.zeros((2, 4)))
 
 
-@pytest.mark.parametrize("n_in, n_out, bad", [(0, 3, "n_in"), (3, -1, "n_out"), (2.5, 3, "n_in"),
-                                              (True, 3, "n_in")])
+@pytest.mark.parametrize(
+    "n_in, n_out, bad", [(0, 3, "n_in"), (3, -1, "n_out"), (2.5, 3, "n_in"), (True, 3, "n_in")]
+)
 def test_linear_rejects_non_positive_sizes(n_in, n_out, bad):
     with pytest.raises(ValueError, match=f"Linear {bad} must be a positive integer"):
         Linear(n_in, n_out)
 
 
 def test_linear_rejects_unknown_init_and_dtype():
-    with pytest.raises(ValueError, match=r"init must be one of \('normal', 'he', 'xavier'\), got 'zeros'"):
+    with pytest.raises(
+        ValueError, match=r"init must be one of \('normal', 'he', 'xavier'\), got 'zeros'"
+    ):
         Linear(3, 2, init="zeros")
     with pytest.raises(ValueError, match="dtype must be float32 or float64, got int64"):
         Linear(3, 2, dtype=np.int64)
@@ -124,7 +133,7 @@ def test_backward_before_forward_is_a_clear_error(layer_cls):
 def test_relu_backward_matches_numerical_gradient(shape):
     rng = np.random.default_rng(2)
     x = rng.standard_normal(shape)
-    x[np.abs(x) < 1e-3] = 0.5          # keep away from the kink, where no derivative exists
+    x[np.abs(x) < 1e-3] = 0.5  # keep away from the kink, where no derivative exists
     errors = check_layer_gradients(ReLU(), x)
     assert errors["x"] < 1e-6
 
@@ -150,6 +159,7 @@ def test_layers_describe_themselves():
 
 # ---- Dropout ----------------------------------------------------------------------------------
 
+
 class FixedMaskDropout(Dropout):
     """Draws the same mask on every forward call, so the numerical gradient is well defined."""
 
@@ -172,7 +182,7 @@ def test_dropout_zeroes_about_p_of_the_units_and_scales_the_rest():
     out = layer.forward(np.ones((200, 500)))
     assert set(np.unique(out)) == {0.0, 1 / 0.75}
     assert (out == 0).mean() == pytest.approx(0.25, abs=0.01)
-    assert out.mean() == pytest.approx(1.0, abs=0.01)          # the expected value is unchanged
+    assert out.mean() == pytest.approx(1.0, abs=0.01)  # the expected value is unchanged
 
 
 def test_dropout_backward_passes_gradient_only_through_kept_units():
@@ -180,13 +190,13 @@ def test_dropout_backward_passes_gradient_only_through_kept_units():
     layer.training = True
     out = layer.forward(np.ones((4, 6)))
     dx = layer.backward(np.ones((4, 6)))
-    np.testing.assert_array_equal(dx, out)                     # mask / (1 - p), both times
+    np.testing.assert_array_equal(dx, out)  # mask / (1 - p), both times
 
 
 def test_dropout_is_the_identity_when_not_training():
     layer = Dropout(0.5, rng=np.random.default_rng(0))
     x = np.arange(6.0).reshape(2, 3)
-    assert layer.training is False                             # layers start in prediction mode
+    assert layer.training is False  # layers start in prediction mode
     np.testing.assert_array_equal(layer.forward(x), x)
     np.testing.assert_array_equal(layer.backward(np.ones((2, 3))), np.ones((2, 3)))
 
@@ -201,7 +211,9 @@ def test_dropout_keeps_float32():
 
 @pytest.mark.parametrize("p", [-0.1, 1, 1.5, "0.1", True])
 def test_dropout_rejects_probabilities_outside_zero_to_one(p):
-    with pytest.raises(ValueError, match=r"dropout probability p must be in \[0, 1\), got .*; try 0.1"):
+    with pytest.raises(
+        ValueError, match=r"dropout probability p must be in \[0, 1\), got .*; try 0.1"
+    ):
         Dropout(p)
 
 

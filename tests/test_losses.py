@@ -22,7 +22,7 @@ def test_cross_entropy_worked_example_by_hand():
 @pytest.mark.parametrize("scale", [1e4, -1e4, 1e300])
 def test_softmax_and_loss_are_stable_for_huge_logits(scale):
     logits = np.array([[scale, 0.0, -scale], [0.0, scale, 1.0]])
-    with np.errstate(over="raise", invalid="raise", divide="raise"):   # overflow or nan would raise
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow or nan would raise
         p = softmax(logits)
         log_p = log_softmax(logits)
         loss_fn = SoftmaxCrossEntropy()
@@ -79,10 +79,14 @@ def test_labels_out_of_range_are_refused():
 
 
 def test_labels_of_the_wrong_shape_are_refused():
-    with pytest.raises(ValueError, match=r"expected labels y of shape \(3,\) to match 3 samples, got \(3, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"expected labels y of shape \(3,\) to match 3 samples, got \(3, 1\)"
+    ):
         SoftmaxCrossEntropy().forward(np.zeros((3, 10)), np.zeros((3, 1), dtype=int))
 
 
 def test_float_labels_are_refused_with_a_fix():
-    with pytest.raises(TypeError, match=r"labels y must be integers 0..9, got dtype float64; use y.astype\(int\)"):
+    with pytest.raises(
+        TypeError, match=r"labels y must be integers 0..9, got dtype float64; use y.astype\(int\)"
+    ):
         SoftmaxCrossEntropy().forward(np.zeros((2, 10)), np.array([1.0, 2.0]))

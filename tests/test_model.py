@@ -14,7 +14,7 @@ def test_mlp_backward_matches_numerical_gradient(sizes):
     rng = np.random.default_rng(0)
     model = MLP(sizes, seed=1, dtype=np.float64)
     for layer in model.linear_layers:
-        layer.params["b"][:] = rng.standard_normal(layer.n_out) * 0.1   # exercise the bias gradients
+        layer.params["b"][:] = rng.standard_normal(layer.n_out) * 0.1  # exercise the bias gradients
     X = rng.standard_normal((5, sizes[0]))
     y = rng.integers(0, sizes[-1], size=5)
     errors = check_model_gradients(model, X, y)
@@ -26,8 +26,14 @@ def test_mlp_is_linear_relu_linear_relu_linear():
     model = MLP((784, 32, 16, 10))
     kinds = [type(layer) for layer in model.layers]
     assert kinds == [Linear, ReLU, Linear, ReLU, Linear]
-    assert [p.shape for p in model.parameters().values()] == [(784, 32), (32,), (32, 16), (16,),
-                                                              (16, 10), (10,)]
+    assert [p.shape for p in model.parameters().values()] == [
+        (784, 32),
+        (32,),
+        (32, 16),
+        (16,),
+        (16, 10),
+        (10,),
+    ]
     assert repr(model) == "MLP(784 -> 32 -> 16 -> 10, init='he', dtype=float32)"
 
 
@@ -73,13 +79,16 @@ def test_same_seed_same_model_different_seed_different_model():
     assert not np.array_equal(a.parameters()["W0"], c.parameters()["W0"])
 
 
-@pytest.mark.parametrize("sizes, message", [
-    ((784,), r"needs at least an input and an output size"),
-    ((784, 0, 10), r"every layer size must be a positive integer, got 0"),
-    ((784, -3, 10), r"got -3"),
-    ((784, 2.5, 10), r"got 2.5"),
-    (784, r"layer_sizes must be a sequence such as \(784, 32, 16, 10\), got 784"),
-])
+@pytest.mark.parametrize(
+    "sizes, message",
+    [
+        ((784,), r"needs at least an input and an output size"),
+        ((784, 0, 10), r"every layer size must be a positive integer, got 0"),
+        ((784, -3, 10), r"got -3"),
+        ((784, 2.5, 10), r"got 2.5"),
+        (784, r"layer_sizes must be a sequence such as \(784, 32, 16, 10\), got 784"),
+    ],
+)
 def test_bad_layer_sizes_are_refused(sizes, message):
     with pytest.raises(ValueError, match=message):
         MLP(sizes)
@@ -92,6 +101,7 @@ def test_unknown_init_is_refused():
 
 # ---- saving and loading ------------------------------------------------------------------
 
+
 def test_save_load_round_trip_keeps_weights_sizes_and_metadata(tmp_path):
     model = MLP((784, 16, 8, 10), init="normal", seed=2, dtype=np.float64)
     path = model.save(tmp_path / "model.npz", preset="seed", dataset="mnist")
@@ -103,7 +113,7 @@ def test_save_load_round_trip_keeps_weights_sizes_and_metadata(tmp_path):
         np.testing.assert_array_equal(loaded.parameters()[key], value)
     X = np.random.default_rng(0).random((3, 784))
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
-    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]       # no temporary file left
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary file left
 
 
 def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
@@ -117,12 +127,14 @@ def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(np, "savez", broken_savez)
     with pytest.raises(OSError, match="disk full"):
         MLP((4, 2), seed=1).save(path)
-    assert path.read_bytes() == before                                 # the old model is intact
-    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]       # and no partial file
+    assert path.read_bytes() == before  # the old model is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # and no partial file
 
 
 def test_save_requires_the_npz_suffix(tmp_path):
-    with pytest.raises(ValueError, match=r"model files end in .npz, got .*model.pkl'; try model.npz"):
+    with pytest.raises(
+        ValueError, match=r"model files end in .npz, got .*model.pkl'; try model.npz"
+    ):
         MLP((4, 2)).save(tmp_path / "model.pkl")
 
 
@@ -131,6 +143,7 @@ class RunsCodeWhenUnpickled:
 
     def __reduce__(self):
         import builtins
+
         return builtins.exec, ("import pathlib; pathlib.Path('PWNED').write_text('code ran')",)
 
 
@@ -138,9 +151,12 @@ def test_a_pickle_that_runs_code_is_refused_without_running_it(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "evil.npz"
     path.write_bytes(pickle.dumps(RunsCodeWhenUnpickled()))
-    with pytest.raises(ModelFormatError, match=r"evil.npz: not a model file \(a pickle\); model files are "
-                                               r".npz archives .* pickled files are refused because "
-                                               r"loading them can run code"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"evil.npz: not a model file \(a pickle\); model files are "
+        r".npz archives .* pickled files are refused because "
+        r"loading them can run code",
+    ):
         MLP.load(path)
     assert not (tmp_path / "PWNED").exists()
 
@@ -151,7 +167,9 @@ def test_an_npz_holding_a_pickled_object_array_is_refused_without_running_it(tmp
     evil = np.empty(1, dtype=object)
     evil[0] = RunsCodeWhenUnpickled()
     np.savez(path, layer_sizes=np.array([4, 2]), W0=evil, b0=np.zeros(2))
-    with pytest.raises(ModelFormatError, match=r"the array 'W0' holds pickled Python objects; model files"):
+    with pytest.raises(
+        ModelFormatError, match=r"the array 'W0' holds pickled Python objects; model files"
+    ):
         MLP.load(path)
     assert not (tmp_path / "PWNED").exists()
 
@@ -159,7 +177,10 @@ def test_an_npz_holding_a_pickled_object_array_is_refused_without_running_it(tmp
 def test_load_refuses_wrong_shapes(tmp_path):
     path = tmp_path / "m.npz"
     np.savez(path, layer_sizes=np.array([4, 2]), W0=np.zeros((3, 2)), b0=np.zeros(2))
-    with pytest.raises(ModelFormatError, match=r"W0 should be a float array of shape \(4, 2\), got float64 of shape \(3, 2\)"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"W0 should be a float array of shape \(4, 2\), got float64 of shape \(3, 2\)",
+    ):
         MLP.load(path)
 
 
@@ -197,21 +218,30 @@ def test_load_refuses_nan_weights(tmp_path):
 def test_load_refuses_a_plain_npy_and_garbage(tmp_path):
     npy = tmp_path / "m.npy"
     np.save(npy, np.zeros(3))
-    with pytest.raises(ModelFormatError, match=r"not a model file \(a single NumPy array \(.npy\)\)"):
+    with pytest.raises(
+        ModelFormatError, match=r"not a model file \(a single NumPy array \(.npy\)\)"
+    ):
         MLP.load(npy)
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"this is not a zip file at all")
-    with pytest.raises(ModelFormatError, match=r"junk.npz: not a model file \(not an .npz archive\)"):
+    with pytest.raises(
+        ModelFormatError, match=r"junk.npz: not a model file \(not an .npz archive\)"
+    ):
         MLP.load(junk)
     truncated = tmp_path / "cut.npz"
     MLP((4, 2)).save(truncated)
     truncated.write_bytes(truncated.read_bytes()[:100])
-    with pytest.raises(ModelFormatError, match=r"cut.npz: not a model file \(a damaged .npz archive: BadZipFile\)"):
+    with pytest.raises(
+        ModelFormatError, match=r"cut.npz: not a model file \(a damaged .npz archive: BadZipFile\)"
+    ):
         MLP.load(truncated)
 
 
 def test_load_missing_file_says_how_to_make_one(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"no such model file; train one with `python -m mlp_lib train --save"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"no such model file; train one with `python -m mlp_lib train --save",
+    ):
         MLP.load(tmp_path / "nope.npz")
 
 
@@ -219,7 +249,9 @@ def test_saved_file_contains_no_pickled_objects(tmp_path):
     path = MLP((4, 3, 2)).save(tmp_path / "m.npz", preset="default")
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
-            np.lib.format.read_array(archive.open(name), allow_pickle=False)   # raises if any is pickled
+            np.lib.format.read_array(
+                archive.open(name), allow_pickle=False
+            )  # raises if any is pickled
 
 
 def test_load_refuses_an_archive_with_a_damaged_member(tmp_path):
@@ -227,15 +259,18 @@ def test_load_refuses_an_archive_with_a_damaged_member(tmp_path):
     MLP((4, 2)).save(path)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    members["W0.npy"] = members["W0.npy"][:-8]              # the array's data cut short
+    members["W0.npy"] = members["W0.npy"][:-8]  # the array's data cut short
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    with pytest.raises(ModelFormatError, match=r"m.npz: not a model file \(a damaged .npz archive: ValueError\)"):
+    with pytest.raises(
+        ModelFormatError, match=r"m.npz: not a model file \(a damaged .npz archive: ValueError\)"
+    ):
         MLP.load(path)
 
 
 # ---- dropout ------------------------------------------------------------------------------
+
 
 def test_dropout_follows_every_hidden_relu():
     model = MLP((784, 32, 16, 10), dropout=0.1)
@@ -247,7 +282,7 @@ def test_dropout_follows_every_hidden_relu():
 def test_dropout_acts_only_when_training():
     model = MLP((20, 64, 3), dropout=0.5, dtype=np.float64)
     X = np.random.default_rng(0).random((4, 20))
-    np.testing.assert_array_equal(model.forward(X), model.forward(X))       # predicting: no noise
+    np.testing.assert_array_equal(model.forward(X), model.forward(X))  # predicting: no noise
     assert not np.allclose(model.forward(X, training=True), model.forward(X))
     np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
 

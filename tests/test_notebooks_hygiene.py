@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")
+)
 MACHINE_PATH = re.compile(r"(/work/|/root/|/home/|/tmp/|/Users/|[A-Z]:\\\\|site-packages)")
 
 
@@ -32,8 +34,9 @@ def test_notebook_was_executed_once_top_to_bottom(path):
     nb = load(path)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     counts = [c["execution_count"] for c in code_cells(nb)]
-    assert counts == list(range(1, len(counts) + 1)), \
+    assert counts == list(range(1, len(counts) + 1)), (
         f"{path.name}: re-run it with `python tools/run_notebooks.py {path.name}`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -48,11 +51,20 @@ def test_no_stored_errors_except_in_cells_meant_to_raise(path):
 def test_no_machine_specific_paths_in_outputs(path):
     for cell in code_cells(load(path)):
         for output in cell["outputs"]:
-            text = json.dumps({k: v for k, v in output.items() if k != "data"} |
-                              {"data": {k: v for k, v in output.get("data", {}).items()
-                                        if not k.startswith("image/")}})
+            text = json.dumps(
+                {k: v for k, v in output.items() if k != "data"}
+                | {
+                    "data": {
+                        k: v
+                        for k, v in output.get("data", {}).items()
+                        if not k.startswith("image/")
+                    }
+                }
+            )
             match = MACHINE_PATH.search(text)
-            assert not match, f"{path.name}: output shows {match.group(0)!r}: " + "".join(cell["source"])[:120]
+            assert not match, (
+                f"{path.name}: output shows {match.group(0)!r}: " + "".join(cell["source"])[:120]
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -60,8 +72,10 @@ def test_every_code_cell_follows_a_sentence(path):
     cells = load(path)["cells"]
     for previous, cell in zip(cells, cells[1:]):
         if cell["cell_type"] == "code" and "".join(cell["source"]).strip():
-            assert previous["cell_type"] == "markdown", \
-                f"{path.name}: a code cell without a sentence before it: " + "".join(cell["source"])[:120]
+            assert previous["cell_type"] == "markdown", (
+                f"{path.name}: a code cell without a sentence before it: "
+                + "".join(cell["source"])[:120]
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -70,15 +84,21 @@ def test_nbval_markers_are_whole_lines_and_no_trailing_semicolons(path):
         lines = "".join(cell["source"]).splitlines()
         for line in lines:
             if "NBVAL" in line:
-                assert line.strip() in ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_RAISES_EXCEPTION",
-                                        "# NBVAL_CHECK_OUTPUT"), line
-        assert not lines[-1].rstrip().endswith(";"), \
+                assert line.strip() in (
+                    "# NBVAL_IGNORE_OUTPUT",
+                    "# NBVAL_RAISES_EXCEPTION",
+                    "# NBVAL_CHECK_OUTPUT",
+                ), line
+        assert not lines[-1].rstrip().endswith(";"), (
             "a trailing ';' does not hide output under nbval: " + lines[-1]
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_goals_exercises_with_solutions_and_a_summary(path):
-    markdown = "\n".join("".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+    markdown = "\n".join(
+        "".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown"
+    )
     assert re.search(r"^# \d\d ", markdown, re.M), "a title '# NN · ...'"
     assert re.search(r"learning goals|you will", markdown, re.I)
     assert re.search(r"^#+ .*summary", markdown, re.I | re.M)

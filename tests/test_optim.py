@@ -17,16 +17,16 @@ def test_sgd_takes_a_plain_step():
 def test_momentum_accumulates_velocity():
     params, grads = one_param()
     opt = Momentum(lr=0.1, momentum=0.9)
-    opt.step(params, grads)                   # v = -0.05
-    opt.step(params, grads)                   # v = 0.9 * -0.05 - 0.05 = -0.095
+    opt.step(params, grads)  # v = -0.05
+    opt.step(params, grads)  # v = 0.9 * -0.05 - 0.05 = -0.095
     np.testing.assert_allclose(params["w"], [1.0 - 0.05 - 0.095, -2.0 - 0.05 - 0.095])
 
 
 def test_adam_first_step_moves_each_parameter_by_about_lr():
     params = {"w": np.array([1.0, -2.0])}
-    grads = {"w": np.array([1e-3, -50.0])}    # very different gradient scales...
+    grads = {"w": np.array([1e-3, -50.0])}  # very different gradient scales...
     Adam(lr=0.01).step(params, grads)
-    np.testing.assert_allclose(params["w"], [0.99, -1.99], rtol=1e-5)   # ...the same step size
+    np.testing.assert_allclose(params["w"], [0.99, -1.99], rtol=1e-5)  # ...the same step size
 
 
 @pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
@@ -34,7 +34,7 @@ def test_every_optimizer_minimises_a_quadratic(name):
     params = {"w": np.array([3.0, -4.0])}
     opt = make_optimizer(name, 0.1)
     for _ in range(500):
-        opt.step(params, {"w": 2 * params["w"]})      # gradient of |w|²
+        opt.step(params, {"w": 2 * params["w"]})  # gradient of |w|²
     assert np.abs(params["w"]).max() < 1e-2
 
 
@@ -47,7 +47,9 @@ def test_optimizers_keep_float32(name):
 
 @pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), "0.1", True])
 def test_bad_learning_rates_are_refused(lr):
-    with pytest.raises(ValueError, match=r"learning rate must be a positive number, got .*; try 0.01"):
+    with pytest.raises(
+        ValueError, match=r"learning rate must be a positive number, got .*; try 0.01"
+    ):
         SGD(lr)
 
 
@@ -56,11 +58,14 @@ def test_bad_momentum_and_unknown_optimizer_are_refused():
         Momentum(0.1, momentum=1.5)
     with pytest.raises(ValueError, match=r"Adam beta2 must be in \[0, 1\), got 1"):
         Adam(0.1, beta2=1)
-    with pytest.raises(ValueError, match=r"optimizer must be one of \('sgd', 'momentum', 'adam'\), got 'rmsprop'"):
+    with pytest.raises(
+        ValueError, match=r"optimizer must be one of \('sgd', 'momentum', 'adam'\), got 'rmsprop'"
+    ):
         make_optimizer("rmsprop", 0.1)
 
 
 # ---- weight decay -------------------------------------------------------------------------------
+
 
 def test_sgd_weight_decay_is_gradient_descent_on_the_l2_penalised_loss():
     rng = np.random.default_rng(0)
@@ -80,7 +85,7 @@ def test_weight_decay_shrinks_weights_that_get_no_gradient(name):
     zero = {"W": np.zeros((2, 2)), "b": np.zeros(2)}
     opt = make_optimizer(name, 0.1, weight_decay=0.5)
     opt.step(params, zero)
-    np.testing.assert_allclose(params["W"], 0.95)              # (1 - lr * lambda) * W
+    np.testing.assert_allclose(params["W"], 0.95)  # (1 - lr * lambda) * W
     np.testing.assert_allclose(params["b"], 1.0)
 
 
@@ -91,7 +96,10 @@ def test_weight_decay_must_be_a_non_negative_number(bad):
 
 
 def test_optimizers_show_their_weight_decay():
-    assert repr(Momentum(0.1, weight_decay=5e-4)) == "Momentum(lr=0.1, momentum=0.9, weight_decay=0.0005)"
+    assert (
+        repr(Momentum(0.1, weight_decay=5e-4))
+        == "Momentum(lr=0.1, momentum=0.9, weight_decay=0.0005)"
+    )
     assert repr(SGD(0.1)) == "SGD(lr=0.1)"
 
 
@@ -101,5 +109,5 @@ def test_momentum_keeps_one_velocity_per_parameter_between_steps():
     opt.step(params, grads)
     velocity = opt.state["w"]["velocity"]
     opt.step(params, grads)
-    assert opt.state["w"]["velocity"] is velocity              # reused, not reallocated
+    assert opt.state["w"]["velocity"] is velocity  # reused, not reallocated
     np.testing.assert_allclose(velocity, [-0.095, -0.095])

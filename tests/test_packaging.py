@@ -33,7 +33,7 @@ def environment_yml():
         item = item[2:].strip()
         if item == "pip:":
             continue
-        if raw.startswith("      "):                     # nested under "- pip:"
+        if raw.startswith("      "):  # nested under "- pip:"
             pip.append(item)
         else:
             name, spec = split(item)

@@ -17,10 +17,25 @@ import pytest
 from mlp_lib import playground
 from mlp_lib.data import DATASETS
 from mlp_lib.idx import write_idx
-from mlp_lib.playground import (BATCH_SIZES, DROPOUT_RANGE, EPOCHS_RANGE, HIDDEN1_RANGE,
-                                HIDDEN2_RANGE, LR_RANGE, SEED_RANGE, SHIFT_RANGE, TRAIN_SIZE_RANGE,
-                                WEIGHT_DECAYS, ImageExplorer, Playground, PlaygroundSettings,
-                                load_data, runs_table, smooth_log, train_run)
+from mlp_lib.playground import (
+    BATCH_SIZES,
+    DROPOUT_RANGE,
+    EPOCHS_RANGE,
+    HIDDEN1_RANGE,
+    HIDDEN2_RANGE,
+    LR_RANGE,
+    SEED_RANGE,
+    SHIFT_RANGE,
+    TRAIN_SIZE_RANGE,
+    WEIGHT_DECAYS,
+    ImageExplorer,
+    Playground,
+    PlaygroundSettings,
+    load_data,
+    runs_table,
+    smooth_log,
+    train_run,
+)
 
 SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden1=32, hidden2=16)
 SMALL64 = replace(SMALL, dtype="float64")
@@ -34,10 +49,11 @@ def data():
 
 
 def data_rows(table_html):
-    return table_html.count("<tr>") - 1          # minus the header row
+    return table_html.count("<tr>") - 1  # minus the header row
 
 
 # ---- settings ------------------------------------------------------------------------------------
+
 
 def test_default_settings_are_valid_and_describe_themselves():
     settings = PlaygroundSettings()
@@ -47,8 +63,10 @@ def test_default_settings_are_valid_and_describe_themselves():
 
 def test_the_recipe_extras_of_notebook_08_show_in_the_description():
     settings = PlaygroundSettings(lr_schedule="cosine", weight_decay=5e-4, dropout=0.1, shift=1)
-    assert settings.describe() == ("784-64-32-10 · momentum lr 0.05 (cosine) · batch 64 · 3 epochs"
-                                   " · weight decay 0.0005 · dropout 0.1 · shifts ±1")
+    assert settings.describe() == (
+        "784-64-32-10 · momentum lr 0.05 (cosine) · batch 64 · 3 epochs"
+        " · weight decay 0.0005 · dropout 0.1 · shifts ±1"
+    )
 
 
 def test_train_run_uses_the_schedule_weight_decay_dropout_and_shifts(data, monkeypatch):
@@ -60,7 +78,9 @@ def test_train_run_uses_the_schedule_weight_decay_dropout_and_shifts(data, monke
         return real_fit(model, X, y, **kwargs)
 
     monkeypatch.setattr(playground, "fit", spy_fit)
-    settings = replace(SMALL, epochs=1, lr_schedule="cosine", weight_decay=1e-4, dropout=0.2, shift=1)
+    settings = replace(
+        SMALL, epochs=1, lr_schedule="cosine", weight_decay=1e-4, dropout=0.2, shift=1
+    )
     result = train_run(settings, data)
     assert result.status == "finished"
     assert seen["lr_schedule"] == "cosine" and seen["optimizer"].weight_decay == 1e-4
@@ -73,32 +93,41 @@ def test_hidden2_zero_means_a_single_hidden_layer():
     assert PlaygroundSettings(hidden1=100, hidden2=0).layer_sizes == (784, 100, 10)
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(lr=0), r"lr must be a number from 0\.0001 to 10, got 0; try 0\.05"),
-    (dict(lr=50.0), r"lr must be a number from 0\.0001 to 10, got 50\.0"),
-    (dict(lr=float("nan")), r"lr must be a number .* got nan"),
-    (dict(lr=True), r"lr must be a number .* got True"),
-    (dict(lr="0.1"), r"lr must be a number .* got '0\.1'"),
-    (dict(hidden1=0), r"hidden1 must be an integer from 1 to 512, got 0"),
-    (dict(hidden1=2.5), r"hidden1 must be an integer from 1 to 512, got 2\.5"),
-    (dict(hidden2=-1), r"hidden2 must be an integer from 0 to 512 \(0 means no second hidden layer\), got -1"),
-    (dict(batch_size=0), r"batch_size must be an integer from 1 to 1024, got 0"),
-    (dict(batch_size=5000), r"batch_size must be an integer from 1 to 1024, got 5000"),
-    (dict(epochs=0), r"epochs must be an integer from 1 to 20, got 0"),
-    (dict(train_size=10), r"train_size must be an integer from 1000 to 60000, got 10"),
-    (dict(train_size=70_000), r"train_size must be an integer from 1000 to 60000, got 70000"),
-    (dict(seed=-1), r"seed must be an integer from 0 to 9999, got -1"),
-    (dict(optimizer="rmsprop"), r"optimizer must be one of sgd, momentum, adam, got 'rmsprop'"),
-    (dict(init="zeros"), r"init must be one of normal, he, xavier, got 'zeros'"),
-    (dict(dataset="cifar10"), r"dataset must be one of mnist, fashion-mnist, got 'cifar10'"),
-    (dict(dtype="float16"), r"dtype must be one of float32, float64, got 'float16'"),
-    (dict(normalize="yes"), r"normalize must be True or False, got 'yes'"),
-    (dict(lr_schedule="step"), r"lr_schedule must be one of constant, cosine, got 'step'"),
-    (dict(weight_decay=0.3), r"weight_decay must be one of 0\.0, 0\.0001, 0\.0005, 0\.001, got 0\.3"),
-    (dict(dropout=0.9), r"dropout must be a number from 0 to 0\.5, got 0\.9; try 0\.1"),
-    (dict(dropout="0.1"), r"dropout must be a number from 0 to 0\.5, got '0\.1'"),
-    (dict(shift=3), r"shift must be an integer from 0 to 2, got 3"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(lr=0), r"lr must be a number from 0\.0001 to 10, got 0; try 0\.05"),
+        (dict(lr=50.0), r"lr must be a number from 0\.0001 to 10, got 50\.0"),
+        (dict(lr=float("nan")), r"lr must be a number .* got nan"),
+        (dict(lr=True), r"lr must be a number .* got True"),
+        (dict(lr="0.1"), r"lr must be a number .* got '0\.1'"),
+        (dict(hidden1=0), r"hidden1 must be an integer from 1 to 512, got 0"),
+        (dict(hidden1=2.5), r"hidden1 must be an integer from 1 to 512, got 2\.5"),
+        (
+            dict(hidden2=-1),
+            r"hidden2 must be an integer from 0 to 512 \(0 means no second hidden layer\), got -1",
+        ),
+        (dict(batch_size=0), r"batch_size must be an integer from 1 to 1024, got 0"),
+        (dict(batch_size=5000), r"batch_size must be an integer from 1 to 1024, got 5000"),
+        (dict(epochs=0), r"epochs must be an integer from 1 to 20, got 0"),
+        (dict(train_size=10), r"train_size must be an integer from 1000 to 60000, got 10"),
+        (dict(train_size=70_000), r"train_size must be an integer from 1000 to 60000, got 70000"),
+        (dict(seed=-1), r"seed must be an integer from 0 to 9999, got -1"),
+        (dict(optimizer="rmsprop"), r"optimizer must be one of sgd, momentum, adam, got 'rmsprop'"),
+        (dict(init="zeros"), r"init must be one of normal, he, xavier, got 'zeros'"),
+        (dict(dataset="cifar10"), r"dataset must be one of mnist, fashion-mnist, got 'cifar10'"),
+        (dict(dtype="float16"), r"dtype must be one of float32, float64, got 'float16'"),
+        (dict(normalize="yes"), r"normalize must be True or False, got 'yes'"),
+        (dict(lr_schedule="step"), r"lr_schedule must be one of constant, cosine, got 'step'"),
+        (
+            dict(weight_decay=0.3),
+            r"weight_decay must be one of 0\.0, 0\.0001, 0\.0005, 0\.001, got 0\.3",
+        ),
+        (dict(dropout=0.9), r"dropout must be a number from 0 to 0\.5, got 0\.9; try 0\.1"),
+        (dict(dropout="0.1"), r"dropout must be a number from 0 to 0\.5, got '0\.1'"),
+        (dict(shift=3), r"shift must be an integer from 0 to 2, got 3"),
+    ],
+)
 def test_settings_reject_impossible_values_with_a_clear_message(change, message):
     with pytest.raises(ValueError, match=message):
         PlaygroundSettings(**change)
@@ -107,7 +136,9 @@ def test_settings_reject_impossible_values_with_a_clear_message(change, message)
 def test_widget_bounds_come_from_the_same_limits():
     pg = Playground(SMALL)
     c = pg.controls
-    assert (c["lr"].min, c["lr"].max) == pytest.approx((np.log10(LR_RANGE[0]), np.log10(LR_RANGE[1])))
+    assert (c["lr"].min, c["lr"].max) == pytest.approx(
+        (np.log10(LR_RANGE[0]), np.log10(LR_RANGE[1]))
+    )
     assert (c["hidden1"].min, c["hidden1"].max) == HIDDEN1_RANGE
     assert (c["hidden2"].min, c["hidden2"].max) == HIDDEN2_RANGE
     assert tuple(c["batch_size"].options) == BATCH_SIZES
@@ -123,27 +154,41 @@ def test_widget_bounds_come_from_the_same_limits():
 
 def test_widgets_cannot_hold_impossible_values():
     pg = Playground(SMALL)
-    pg.controls["hidden1"].value = 10_000          # a slider clamps to its bounds
+    pg.controls["hidden1"].value = 10_000  # a slider clamps to its bounds
     pg.controls["seed"].value = -5
     pg.controls["train_size"].value = 10
     settings = pg.settings()
     assert (settings.hidden1, settings.seed, settings.train_size) == (512, 0, 1000)
     with pytest.raises(ValueError, match="lr must be a number"):
-        pg.set_settings(lr=100.0)                  # and set_settings checks before moving anything
+        pg.set_settings(lr=100.0)  # and set_settings checks before moving anything
     assert pg.controls["lr"].value == pytest.approx(SMALL.lr)
 
 
 def test_set_settings_moves_the_controls_and_settings_reads_them_back():
     pg = Playground(SMALL)
-    wanted = replace(SMALL, lr=0.1, hidden1=48, hidden2=0, batch_size=128, optimizer="adam",
-                     init="xavier", dataset="fashion-mnist", normalize=False, seed=7,
-                     lr_schedule="cosine", weight_decay=5e-4, dropout=0.25, shift=2)
+    wanted = replace(
+        SMALL,
+        lr=0.1,
+        hidden1=48,
+        hidden2=0,
+        batch_size=128,
+        optimizer="adam",
+        init="xavier",
+        dataset="fashion-mnist",
+        normalize=False,
+        seed=7,
+        lr_schedule="cosine",
+        weight_decay=5e-4,
+        dropout=0.25,
+        shift=2,
+    )
     pg.set_settings(wanted)
     got = pg.settings()
     assert replace(got, lr=0.1) == wanted and got.lr == pytest.approx(0.1)
 
 
 # ---- one run, no widgets -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def result64(data):
@@ -153,10 +198,12 @@ def result64(data):
 def test_train_run_records_loss_accuracy_and_a_live_monitor(result64):
     result, history = result64, result64.history
     assert result.status == "finished" and result.message == "Finished 1 epoch."
-    assert result.steps == result.total_steps == 32 == history.steps_per_epoch   # ceil(2000 / 64)
+    assert result.steps == result.total_steps == 32 == history.steps_per_epoch  # ceil(2000 / 64)
     assert len(history.train_accuracy) == 1
     assert result.monitor_steps == sorted(result.monitor_steps) and result.monitor_steps[-1] == 32
-    assert len(result.monitor_steps) == len(result.monitor_accuracy) == 11    # every 3 steps + the end
+    assert (
+        len(result.monitor_steps) == len(result.monitor_accuracy) == 11
+    )  # every 3 steps + the end
     assert 0.75 < result.test.accuracy < 1 and result.test.total == 10_000
     assert result.confusion.shape == (10, 10) and result.confusion.sum() == 10_000
     assert ACCURACY_TEXT.fullmatch(result.summary())
@@ -181,43 +228,55 @@ def test_nan_divergence_is_a_friendly_message_not_an_exception(data):
         "Training diverged: the loss became nan (not a number) at epoch 1, step 1, because the "
         "weights grew without bound. The pixels are raw 0..255 values, 255 times larger than scaled "
         "ones, so every step is far too big: tick 'pixels in [0, 1]', or make the learning rate "
-        "about 100 times smaller.")
+        "about 100 times smaller."
+    )
     assert result.summary() == "no test accuracy: training diverged"
 
 
 def test_raw_pixels_and_a_huge_learning_rate_diverge_as_soon_as_the_loss_explodes():
     raw = load_data("mnist", False)
-    result = train_run(replace(SMALL, hidden1=256, hidden2=128, normalize=False, optimizer="sgd",
-                               lr=10.0), raw)
+    result = train_run(
+        replace(SMALL, hidden1=256, hidden2=128, normalize=False, optimizer="sgd", lr=10.0), raw
+    )
     assert result.status == "diverged" and result.test is None
-    assert re.match(r"Training diverged: the loss shot up to \S+ \(it started at \S+\) at epoch 1, "
-                    r"step \d+, because the weights grew without bound\. The pixels are raw",
-                    result.message)
+    assert re.match(
+        r"Training diverged: the loss shot up to \S+ \(it started at \S+\) at epoch 1, "
+        r"step \d+, because the weights grew without bound\. The pixels are raw",
+        result.message,
+    )
 
 
 def test_a_learning_rate_that_overshoots_is_reported_as_divergence(data):
-    result = train_run(replace(SMALL64, lr=2.0), data)          # momentum: 2 is far too much
+    result = train_run(replace(SMALL64, lr=2.0), data)  # momentum: 2 is far too much
     assert result.status == "diverged" and result.level == "error"
-    assert re.match(r"Training diverged: the loss shot up to \S+ at epoch 1, step \d+, and the "
-                    r"network never recovered; its test accuracy \d+\.\d\d% is no better than "
-                    r"guessing \(10%\)\. The learning rate 2 is too large: try 0\.2 or smaller\.$",
-                    result.message)
+    assert re.match(
+        r"Training diverged: the loss shot up to \S+ at epoch 1, step \d+, and the "
+        r"network never recovered; its test accuracy \d+\.\d\d% is no better than "
+        r"guessing \(10%\)\. The learning rate 2 is too large: try 0\.2 or smaller\.$",
+        result.message,
+    )
     assert result.test.accuracy < 0.2
 
 
 def test_some_too_big_steps_give_a_warning_even_when_the_network_learns(data):
     result = train_run(replace(SMALL64, lr=0.3), data)
     assert result.status == "finished" and result.level == "warning" and result.learned
-    assert re.match(r"Finished 1 epoch\. On the way the loss jumped to \d\.\d times its first "
-                    r"value \(at epoch 1, step \d+\): some steps were too big\.", result.message)
+    assert re.match(
+        r"Finished 1 epoch\. On the way the loss jumped to \d\.\d times its first "
+        r"value \(at epoch 1, step \d+\): some steps were too big\.",
+        result.message,
+    )
 
 
 def test_a_network_stuck_after_too_big_steps_is_told_to_take_smaller_ones(data):
-    result = train_run(replace(SMALL64, lr=1.0), data)          # momentum: 1 is too much here
+    result = train_run(replace(SMALL64, lr=1.0), data)  # momentum: 1 is too much here
     assert result.status == "diverged" and result.level == "error"
-    assert re.match(r"Training failed: the steps were so big that the network got stuck; its test "
-                    r"accuracy \d+\.\d\d% is no better than guessing \(10%\)\. The learning rate "
-                    r"1 is too large: try 0\.1 or smaller\.$", result.message)
+    assert re.match(
+        r"Training failed: the steps were so big that the network got stuck; its test "
+        r"accuracy \d+\.\d\d% is no better than guessing \(10%\)\. The learning rate "
+        r"1 is too large: try 0\.1 or smaller\.$",
+        result.message,
+    )
 
 
 def test_a_tiny_learning_rate_says_the_network_barely_learned(data):
@@ -235,18 +294,24 @@ def test_a_set_stop_event_ends_the_run_after_one_step_and_keeps_the_model(data):
     result = train_run(SMALL, data, stop_event=stop)
     assert result.status == "stopped" and result.steps == 1
     assert result.message.startswith("Stopped after epoch 1, step 1 (1 of 32 steps)")
-    assert result.test is not None                     # evaluated with what it learned
+    assert result.test is not None  # evaluated with what it learned
 
 
 def test_train_run_callback_sees_every_step(data):
     seen = []
-    train_run(SMALL, data, callback=lambda info, result: seen.append((info.epoch, info.step, result.steps)))
+    train_run(
+        SMALL,
+        data,
+        callback=lambda info, result: seen.append((info.epoch, info.step, result.steps)),
+    )
     assert seen == [(1, step, step) for step in range(1, 33)]
 
 
 def test_train_run_refuses_data_that_does_not_match_the_settings(data):
-    with pytest.raises(ValueError, match="data is mnist with normalize=True, but the settings ask for "
-                                         "fashion-mnist"):
+    with pytest.raises(
+        ValueError,
+        match="data is mnist with normalize=True, but the settings ask for fashion-mnist",
+    ):
         train_run(replace(SMALL, dataset="fashion-mnist"), data)
     with pytest.raises(TypeError, match="settings must be a PlaygroundSettings, got dict"):
         train_run({"lr": 0.1}, data)
@@ -257,6 +322,7 @@ def test_smooth_log_is_a_moving_geometric_mean():
 
 
 # ---- data ------------------------------------------------------------------------------------------
+
 
 def test_load_data_reads_each_dataset_once_and_keeps_at_most_two(tmp_path, monkeypatch):
     monkeypatch.setattr(playground, "_data_cache", OrderedDict())
@@ -269,16 +335,17 @@ def test_load_data_reads_each_dataset_once_and_keeps_at_most_two(tmp_path, monke
             write_idx(folder / files["images"], rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
             write_idx(folder / files["labels"], rng.integers(0, 10, n, dtype=np.uint8))
     first = load_data("mnist", True, data_dir=tmp_path)
-    assert load_data("mnist", True, data_dir=tmp_path) is first         # kept, not read again
+    assert load_data("mnist", True, data_dir=tmp_path) is first  # kept, not read again
     assert first.X_train.shape == (20, 784) and first.X_test.shape == (10, 784)
     assert first.X_train.max() <= 1
     assert load_data("mnist", False, data_dir=tmp_path).X_train.max() > 1
     assert load_data("fashion-mnist", True, data_dir=tmp_path).class_names[9] == "Ankle boot"
     assert len(playground._data_cache) == 2
-    assert load_data("mnist", True, data_dir=tmp_path) is not first     # the oldest was dropped
+    assert load_data("mnist", True, data_dir=tmp_path) is not first  # the oldest was dropped
 
 
 # ---- the panel -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def session():
@@ -290,20 +357,35 @@ def session():
     """
     pg = Playground(SMALL64, blocking=True, max_runs=2, refresh_seconds=0)
     picker = pg.image_picker()
-    shown = [{"live": bytes(pg.live_image.value), "picker_disabled": picker.slider.disabled,
-              "picker_caption": picker.caption.value}]
+    shown = [
+        {
+            "live": bytes(pg.live_image.value),
+            "picker_disabled": picker.slider.disabled,
+            "picker_caption": picker.caption.value,
+        }
+    ]
     for lr, hidden1 in ((0.1, 48), (0.01, 16), (2.0, 32)):
         pg.controls["lr"].value = lr
         pg.controls["hidden1"].value = hidden1
         pg.train_button.click()
-        shown.append({"live": bytes(pg.live_image.value), "accuracy": pg.accuracy_html.value,
-                      "status": pg.status.value, "runs": pg.runs_html.value,
-                      "result": pg.last_result, "progress": (pg.progress.value, pg.progress.max),
-                      "x": pg.live.raw_line.get_xdata().copy(), "y": pg.live.raw_line.get_ydata().copy(),
-                      "monitor": pg.live.monitor_line.get_ydata().copy()})
+        shown.append(
+            {
+                "live": bytes(pg.live_image.value),
+                "accuracy": pg.accuracy_html.value,
+                "status": pg.status.value,
+                "runs": pg.runs_html.value,
+                "result": pg.last_result,
+                "progress": (pg.progress.value, pg.progress.max),
+                "x": pg.live.raw_line.get_xdata().copy(),
+                "y": pg.live.raw_line.get_ydata().copy(),
+                "monitor": pg.live.monitor_line.get_ydata().copy(),
+            }
+        )
         if len(shown) == 2:
-            shown[1]["images"] = [bytes(image.value) for image in
-                                  (pg.confusion_image, pg.examples_image, pg.compare_image)]
+            shown[1]["images"] = [
+                bytes(image.value)
+                for image in (pg.confusion_image, pg.examples_image, pg.compare_image)
+            ]
             shown[1]["picker_probs"] = picker.probabilities()
             shown[1]["picker_caption"] = picker.caption.value
             shown[1]["picker_image"] = bytes(picker.image.value)
@@ -351,7 +433,7 @@ def test_a_too_large_learning_rate_is_explained_in_the_panel(session):
     assert shown[3]["result"].status == "diverged"
     assert "Run 3: Training diverged: the loss shot up" in status
     assert "The learning rate 2 is too large: try 0.2 or smaller." in status
-    assert "#fdecea" in status and "Traceback" not in status      # the red box, no traceback
+    assert "#fdecea" in status and "Traceback" not in status  # the red box, no traceback
     assert re.search(r"diverged · \d+\.\d\d%", shown[3]["runs"])
 
 
@@ -359,7 +441,7 @@ def test_only_the_last_runs_are_kept(session):
     pg, _picker, _shown = session
     assert [r.number for r in pg.runs] == [2, 3]
     table = runs_table(pg.runs)
-    assert table.index("<td>3</td>") < table.index("<td>2</td>")         # newest first
+    assert table.index("<td>3</td>") < table.index("<td>2</td>")  # newest first
 
 
 def test_image_picker_waits_for_a_model_then_shows_its_probabilities(session):
@@ -368,30 +450,33 @@ def test_image_picker_waits_for_a_model_then_shows_its_probabilities(session):
     assert "Train a network in the playground first" in shown[0]["picker_caption"]
     probs = shown[1]["picker_probs"]
     assert probs.shape == (10,) and probs.sum() == pytest.approx(1, abs=1e-5)
-    assert re.search(r"Run 1, test image 0: true class 7; the network says \d with probability "
-                     r"\d+\.\d%", shown[1]["picker_caption"])
+    assert re.search(
+        r"Run 1, test image 0: true class 7; the network says \d with probability "
+        r"\d+\.\d%",
+        shown[1]["picker_caption"],
+    )
     assert "test image 1: true class 2" in shown[1]["picker_caption_1"]
     assert shown[1]["picker_image"] != shown[1]["picker_image_1"]
     assert not picker.slider.disabled and picker.slider.max == 9999
-    late = ImageExplorer(pg)                          # made after runs: shows the last one at once
+    late = ImageExplorer(pg)  # made after runs: shows the last one at once
     assert not late.slider.disabled and "Run 3," in late.caption.value
 
 
 def test_controls_are_disabled_during_a_run_and_enabled_after(data):
     gate = threading.Event()
 
-    def gated_loader(dataset, normalize):             # the run is "in progress" until the gate opens
+    def gated_loader(dataset, normalize):  # the run is "in progress" until the gate opens
         assert gate.wait(WAIT_SECONDS), "the test never opened the gate"
-        return exploding_data(data)                   # then it ends at once (nan at step 1)
+        return exploding_data(data)  # then it ends at once (nan at step 1)
 
     pg = Playground(replace(SMALL, normalize=False), data_loader=gated_loader)
     assert pg.stop_button.disabled and not pg.train_button.disabled
-    pg.train_button.click()                           # a background thread, waiting at the gate
+    pg.train_button.click()  # a background thread, waiting at the gate
     try:
         assert pg.running
         assert all(control.disabled for control in pg.controls.values())
         assert pg.train_button.disabled and not pg.stop_button.disabled
-        assert pg.train() is None and pg.last_result is None     # one run at a time
+        assert pg.train() is None and pg.last_result is None  # one run at a time
     finally:
         gate.set()
     assert pg.wait(WAIT_SECONDS)
@@ -402,11 +487,12 @@ def test_controls_are_disabled_during_a_run_and_enabled_after(data):
 
 def test_stop_ends_the_run_promptly_and_keeps_what_was_learned():
     # Batch size 1: 40,000 steps, far more than can run before Stop is clicked.
-    pg = Playground(replace(SMALL, batch_size=1, epochs=20, optimizer="sgd", lr=0.01),
-                    refresh_seconds=0.05)
+    pg = Playground(
+        replace(SMALL, batch_size=1, epochs=20, optimizer="sgd", lr=0.01), refresh_seconds=0.05
+    )
     pg.train_button.click()
     deadline = time.monotonic() + WAIT_SECONDS
-    while pg.progress.value < 1 and time.monotonic() < deadline:   # wait for the first steps
+    while pg.progress.value < 1 and time.monotonic() < deadline:  # wait for the first steps
         time.sleep(0.01)
     pg.stop_button.click()
     assert pg.wait(WAIT_SECONDS)
@@ -419,8 +505,11 @@ def test_stop_ends_the_run_promptly_and_keeps_what_was_learned():
 
 
 def test_nan_divergence_shows_a_friendly_message_in_the_panel(data):
-    pg = Playground(replace(SMALL, normalize=False), blocking=True,
-                    data_loader=lambda dataset, normalize: exploding_data(data))
+    pg = Playground(
+        replace(SMALL, normalize=False),
+        blocking=True,
+        data_loader=lambda dataset, normalize: exploding_data(data),
+    )
     pg.train_button.click()
     assert pg.last_error is None
     assert "Run 1: Training diverged: the loss became nan" in pg.status.value
@@ -435,17 +524,22 @@ def test_nan_divergence_shows_a_friendly_message_in_the_panel(data):
 def test_an_unexpected_error_is_shown_in_the_panel_not_lost_in_the_thread():
     def broken_loader(dataset, normalize):
         raise RuntimeError("the disk is on fire")
+
     pg = Playground(SMALL, data_loader=broken_loader)
     pg.train_button.click()
     assert pg.wait(WAIT_SECONDS)
     assert isinstance(pg.last_error, RuntimeError)
-    assert "Run 1 failed with an unexpected error: RuntimeError: the disk is on fire" in pg.status.value
+    assert (
+        "Run 1 failed with an unexpected error: RuntimeError: the disk is on fire"
+        in pg.status.value
+    )
     assert not pg.train_button.disabled
 
 
 def test_status_text_is_escaped():
     def loader(dataset, normalize):
         raise ValueError("<script>alert(1)</script>")
+
     pg = Playground(SMALL, data_loader=loader, blocking=True)
     pg.train()
     assert "<script>" not in pg.status.value and "&lt;script&gt;" in pg.status.value

@@ -26,9 +26,10 @@ def test_fit_learns_separable_data(optimizer):
 
 def test_history_records_every_step_and_epoch():
     X, y = blobs(n=100)
-    history = fit(MLP((20, 8, 3)), X, y, epochs=3, batch_size=32, X_val=X[:10], y_val=y[:10],
-                  progress=False)
-    assert history.steps_per_epoch == 4                           # 32 + 32 + 32 + 4
+    history = fit(
+        MLP((20, 8, 3)), X, y, epochs=3, batch_size=32, X_val=X[:10], y_val=y[:10], progress=False
+    )
+    assert history.steps_per_epoch == 4  # 32 + 32 + 32 + 4
     assert len(history.loss) == 12
     assert history.epochs == len(history.val_accuracy) == len(history.epoch_seconds) == 3
     assert history.seconds >= sum(history.epoch_seconds) > 0
@@ -37,8 +38,10 @@ def test_history_records_every_step_and_epoch():
 
 def test_fit_is_reproducible_with_a_seed():
     X, y = blobs()
-    runs = [fit(MLP((20, 8, 3), seed=1), X, y, epochs=2, optimizer=SGD(0.1), seed=3, progress=False)
-            for _ in range(2)]
+    runs = [
+        fit(MLP((20, 8, 3), seed=1), X, y, epochs=2, optimizer=SGD(0.1), seed=3, progress=False)
+        for _ in range(2)
+    ]
     assert runs[0].loss == runs[1].loss
 
 
@@ -53,19 +56,35 @@ def test_callback_sees_every_step_and_can_stop_training():
 
     model = MLP((20, 8, 3), seed=0)
     before = model.parameters()["W0"].copy()
-    history = fit(model, X, y, epochs=3, batch_size=32, optimizer=SGD(0.1), callback=stop_after_five,
-                  progress=False)
+    history = fit(
+        model,
+        X,
+        y,
+        epochs=3,
+        batch_size=32,
+        optimizer=SGD(0.1),
+        callback=stop_after_five,
+        progress=False,
+    )
     assert history.stopped_early and len(history.loss) == 5
     assert seen[0] == (1, 1, False)
-    assert not np.array_equal(before, model.parameters()["W0"])     # what was learned is kept
+    assert not np.array_equal(before, model.parameters()["W0"])  # what was learned is kept
 
 
 def test_cosine_schedule_restores_the_optimizers_learning_rate():
     X, y = blobs()
     optimizer = Momentum(0.05)
     rates = []
-    fit(MLP((20, 8, 3)), X, y, epochs=2, optimizer=optimizer, lr_schedule="cosine",
-        callback=lambda info: rates.append(optimizer.lr), progress=False)
+    fit(
+        MLP((20, 8, 3)),
+        X,
+        y,
+        epochs=2,
+        optimizer=optimizer,
+        lr_schedule="cosine",
+        callback=lambda info: rates.append(optimizer.lr),
+        progress=False,
+    )
     assert rates[0] == 0.05 and rates[-1] < 0.01 and rates == sorted(rates, reverse=True)
     assert optimizer.lr == 0.05
 
@@ -73,31 +92,42 @@ def test_cosine_schedule_restores_the_optimizers_learning_rate():
 def test_divergence_names_the_epoch_step_and_learning_rate():
     X, y = blobs()
     X = X * 1000
-    with pytest.raises(DivergenceError, match=r"loss became \S+ at epoch 1, step \d+ \(it started at "
-                                              r"\S+\): the learning rate 1e\+06 is too large; "
-                                              r"try 100000 or smaller"):
+    with pytest.raises(
+        DivergenceError,
+        match=r"loss became \S+ at epoch 1, step \d+ \(it started at "
+        r"\S+\): the learning rate 1e\+06 is too large; "
+        r"try 100000 or smaller",
+    ):
         fit(MLP((20, 64, 3)), X, y, epochs=2, optimizer=SGD(1e6), progress=False)
 
 
 def test_an_exploding_but_finite_loss_counts_as_divergence():
     X, y = blobs()
-    with pytest.raises(DivergenceError, match=r"the learning rate 10 is too large; try 1 or smaller"):
+    with pytest.raises(
+        DivergenceError, match=r"the learning rate 10 is too large; try 1 or smaller"
+    ):
         fit(MLP((20, 64, 3)), X * 100, y, epochs=3, optimizer=SGD(10), progress=False)
 
 
 def test_nan_loss_counts_as_divergence():
     X, y = blobs()
-    X[5, 0] = np.nan                    # a nan anywhere in the data makes the loss nan
+    X[5, 0] = np.nan  # a nan anywhere in the data makes the loss nan
     with pytest.raises(DivergenceError, match=r"loss became nan at epoch 1, step \d+"):
         fit(MLP((20, 3)), X, y, epochs=1, batch_size=len(X), progress=False)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(epochs=0), "epochs must be a positive integer, got 0"),
-    (dict(batch_size=-1), "batch_size must be a positive integer, got -1"),
-    (dict(lr_schedule="step"), r"lr_schedule must be one of \('constant', 'cosine'\), got 'step'"),
-    (dict(X_val=np.zeros((2, 20))), "pass both X_val and y_val, or neither"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(epochs=0), "epochs must be a positive integer, got 0"),
+        (dict(batch_size=-1), "batch_size must be a positive integer, got -1"),
+        (
+            dict(lr_schedule="step"),
+            r"lr_schedule must be one of \('constant', 'cosine'\), got 'step'",
+        ),
+        (dict(X_val=np.zeros((2, 20))), "pass both X_val and y_val, or neither"),
+    ],
+)
 def test_fit_refuses_bad_arguments(kwargs, message):
     X, y = blobs(n=10)
     with pytest.raises(ValueError, match=message):
@@ -116,8 +146,8 @@ def test_evaluate_counts_every_sample_including_the_last_partial_batch():
     n = 10_000
     X, y = np.zeros((n, 2), dtype=np.float32), np.zeros(n, dtype=np.int64)
     model = MLP((2, 2))
-    model.set_parameters({"W0": np.zeros((2, 2)), "b0": np.array([1.0, 0.0])})   # always predicts 0
-    y[-10:] = 1                                                   # the last 10 are wrong
+    model.set_parameters({"W0": np.zeros((2, 2)), "b0": np.array([1.0, 0.0])})  # always predicts 0
+    y[-10:] = 1  # the last 10 are wrong
     result = evaluate(model, X, y, batch_size=90)
     assert (result.correct, result.total) == (9990, 10_000)
     assert str(result) == "99.90% (9990/10000)"
@@ -150,22 +180,48 @@ def test_augment_is_applied_to_every_training_batch_and_nothing_else():
         seen.append(len(X_batch))
         return X_batch + rng.normal(0, 0.01, X_batch.shape).astype(X_batch.dtype)
 
-    history = fit(MLP((20, 8, 3)), X, y, epochs=2, batch_size=32, X_val=X, y_val=y,
-                  augment=augment, progress=False)
-    assert seen == [32, 32, 32, 4] * 2                # training batches only, not validation
+    history = fit(
+        MLP((20, 8, 3)),
+        X,
+        y,
+        epochs=2,
+        batch_size=32,
+        X_val=X,
+        y_val=y,
+        augment=augment,
+        progress=False,
+    )
+    assert seen == [32, 32, 32, 4] * 2  # training batches only, not validation
     assert len(history.val_accuracy) == 2
 
 
 def test_fit_trains_on_what_augment_returns():
     X, y = blobs()
-    erase = lambda X_batch, rng: np.zeros_like(X_batch)     # noqa: E731  (nothing left to learn from)
+    erase = lambda X_batch, rng: np.zeros_like(X_batch)  # noqa: E731  (nothing left to learn from)
     model = MLP((20, 16, 3), seed=0)
-    fit(model, X, y, epochs=5, batch_size=32, optimizer=Momentum(0.05), augment=erase, progress=False)
+    fit(
+        model,
+        X,
+        y,
+        epochs=5,
+        batch_size=32,
+        optimizer=Momentum(0.05),
+        augment=erase,
+        progress=False,
+    )
     assert evaluate(model, X, y).accuracy < 0.6
 
 
 def test_fit_with_dropout_and_weight_decay_still_learns():
     X, y = blobs()
     model = MLP((20, 32, 3), dropout=0.2, seed=0)
-    fit(model, X, y, epochs=5, batch_size=32, optimizer=Momentum(0.05, weight_decay=1e-3), progress=False)
+    fit(
+        model,
+        X,
+        y,
+        epochs=5,
+        batch_size=32,
+        optimizer=Momentum(0.05, weight_decay=1e-3),
+        progress=False,
+    )
     assert evaluate(model, X, y).accuracy > 0.95

@@ -17,19 +17,27 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-TIMEOUT_PER_CELL = 300     # seconds; a cell that runs longer than this is a bug in a teaching notebook
+TIMEOUT_PER_CELL = 300  # seconds; a cell that runs longer than this is a bug in a teaching notebook
 
 
 def run_notebook(path):
     """Execute one notebook in place with the python3 kernel; return its wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    client = NotebookClient(nb, timeout=TIMEOUT_PER_CELL, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT_PER_CELL,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    nb.metadata.pop("widgets", None)        # widget state changes every run: keep it out of diffs
+    nb.metadata.pop("widgets", None)  # widget state changes every run: keep it out of diffs
     nbformat.write(nb, path)
     return seconds
 

@@ -21,12 +21,20 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-BIN = Path(sys.executable).parent                       # the venv's jupyter and voila
-CHROMIUM = (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-            or shutil.which("chromium-browser"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-sync", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage"]
+BIN = Path(sys.executable).parent  # the venv's jupyter and voila
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+]
 SERVER_START_SECONDS = 90
 
 
@@ -63,25 +71,30 @@ def artifacts():
 def served(tmp_path_factory, browser_ready):
     """A temporary copy of notebooks/ (autosave must never touch the real ones) and a clean HOME."""
     root = tmp_path_factory.mktemp("served")
-    shutil.copytree(REPO / "notebooks", root / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     home = root / "home"
     notify = home / "settings/@jupyterlab/apputils-extension"
-    notify.mkdir(parents=True)                  # no "fetch Jupyter news?" toast over the page
+    notify.mkdir(parents=True)  # no "fetch Jupyter news?" toast over the page
     (notify / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     notebook = home / "settings/@jupyterlab/notebook-extension"
-    notebook.mkdir(parents=True)                # every cell in the page, even those scrolled away
+    notebook.mkdir(parents=True)  # every cell in the page, even those scrolled away
     (notebook / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
-           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "MLP_LIB_DATA_DIR": str(REPO / "data"),
-           # The kernel imports this checkout's mlp_lib, whichever one the venv was installed from.
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           # Small matrices gain nothing from BLAS threads, and the browser and the server need the
-           # cores: one thread keeps the training speed steady while everything else runs.
-           "OPENBLAS_NUM_THREADS": "1"}
-    env.pop("MPLBACKEND", None)                 # Agg there would remove the notebook's inline plots
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "MLP_LIB_DATA_DIR": str(REPO / "data"),
+        # The kernel imports this checkout's mlp_lib, whichever one the venv was installed from.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        # Small matrices gain nothing from BLAS threads, and the browser and the server need the
+        # cores: one thread keeps the training speed steady while everything else runs.
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    env.pop("MPLBACKEND", None)  # Agg there would remove the notebook's inline plots
     return root, env
 
 
@@ -95,8 +108,9 @@ def free_port():
 def server(cmd, env, port, log_path):
     """Run a server in its own process group; wait until its port answers; stop it and its kernels."""
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + SERVER_START_SECONDS
             while True:
@@ -124,12 +138,19 @@ def lab(served):
     """JupyterLab serving the copy; yields (base url, token)."""
     root, env = served
     port, token = free_port(), secrets.token_hex(16)
-    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root / 'notebooks'}",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    cmd = [
+        str(BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root / 'notebooks'}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
-        cmd.append("--allow-root")              # JupyterLab refuses root without it; Voilà does not ask
+        cmd.append("--allow-root")  # JupyterLab refuses root without it; Voilà does not ask
     with server(cmd, env, port, root / "lab.log") as url:
         yield url, token
 
@@ -139,8 +160,14 @@ def voila(served):
     """Voilà serving the copy of the playground notebook as an app; yields its url."""
     root, env = served
     port = free_port()
-    cmd = [str(BIN / "voila"), str(root / "notebooks" / "07_playground.ipynb"), "--no-browser",
-           f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
+    cmd = [
+        str(BIN / "voila"),
+        str(root / "notebooks" / "07_playground.ipynb"),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+    ]
     with server(cmd, env, port, root / "voila.log") as url:
         yield url
 
@@ -148,10 +175,14 @@ def voila(served):
 @pytest.fixture(scope="session")
 def browser(served, tmp_path_factory):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            env={**os.environ, "HOME": str(tmp_path_factory.mktemp("chromium-home"))})
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": str(tmp_path_factory.mktemp("chromium-home"))},
+        )
         yield chromium
         chromium.close()
 

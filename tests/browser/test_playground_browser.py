@@ -15,8 +15,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ACCURACY = r"test accuracy: \d{1,3}\.\d\d% \(\d+/10000\)"
-NOTEBOOK_SECONDS = 180_000          # ms: start a kernel and run every cell, on a busy machine
-RUN_SECONDS = 120_000               # ms: one training run and its figures
+NOTEBOOK_SECONDS = 180_000  # ms: start a kernel and run every cell, on a busy machine
+RUN_SECONDS = 120_000  # ms: one training run and its figures
 KERNEL_IDLE = """() => {
   const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
   const name = panel && panel.querySelector('.jp-Toolbar-kernelName');
@@ -27,6 +27,7 @@ KERNEL_IDLE = """() => {
 
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
+
     return playwright_expect(locator)
 
 
@@ -48,7 +49,9 @@ def train(scope, run):
     """Click Train; wait for run ``run``'s test accuracy; return the accuracy line."""
     scope.get_by_role("button", name="Train").click()
     accuracy = scope.locator(".mlp-accuracy")
-    expect(accuracy).to_contain_text(re.compile(rf"Run {run} \(.*\): {ACCURACY}"), timeout=RUN_SECONDS)
+    expect(accuracy).to_contain_text(
+        re.compile(rf"Run {run} \(.*\): {ACCURACY}"), timeout=RUN_SECONDS
+    )
     expect(scope.get_by_role("button", name="Train")).to_be_enabled()
     return accuracy.inner_text()
 
@@ -71,11 +74,13 @@ def exercise_panel(page, panel, picker, artifacts, name):
     second = train(panel, 2)
     assert "784-16-32-10 · momentum lr 0.01 ·" in second and second != first
     assert live.screenshot() != first_plot
-    expect(panel.locator(".mlp-runs tr")).to_have_count(3)             # a header and two runs
+    expect(panel.locator(".mlp-runs tr")).to_have_count(3)  # a header and two runs
     panel.screenshot(path=str(artifacts / f"{name}-playground.png"))
 
     set_value(page, picker, "test image", "1")
-    expect(picker.locator(".mlp-picker-caption")).to_contain_text("Run 2, test image 1: true class 2")
+    expect(picker.locator(".mlp-picker-caption")).to_contain_text(
+        "Run 2, test image 1: true class 2"
+    )
     picker.screenshot(path=str(artifacts / f"{name}-image-picker.png"))
 
 
@@ -87,11 +92,17 @@ def test_playground_in_jupyterlab(lab, page, artifacts):
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     picker = notebook.locator(".mlp-image-picker")
-    errors = notebook.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    expect(picker.or_(errors).first).to_be_attached(timeout=NOTEBOOK_SECONDS)   # the end, or an error
+    errors = notebook.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
+    expect(picker.or_(errors).first).to_be_attached(
+        timeout=NOTEBOOK_SECONDS
+    )  # the end, or an error
     assert errors.count() == 0, errors.first.inner_text()[-3000:]
     page.wait_for_function(KERNEL_IDLE, polling=100, timeout=NOTEBOOK_SECONDS)
-    expect(notebook.locator(".jp-OutputArea-output", has_text=re.compile(ACCURACY)).first).to_be_attached()
+    expect(
+        notebook.locator(".jp-OutputArea-output", has_text=re.compile(ACCURACY)).first
+    ).to_be_attached()
     panel = notebook.locator(".mlp-playground")
     exercise_panel(page, panel, picker, artifacts, "lab")
 
@@ -100,13 +111,16 @@ def test_playground_in_jupyterlab(lab, page, artifacts):
     set_value(page, panel, "epochs", "20")
     set_value(page, panel, "training images", "60000")
     panel.get_by_role("button", name="Train").click()
-    expect(status).to_contain_text(re.compile(r"Run 3: epoch \d+ of 20, step \d+"), timeout=RUN_SECONDS)
+    expect(status).to_contain_text(
+        re.compile(r"Run 3: epoch \d+ of 20, step \d+"), timeout=RUN_SECONDS
+    )
     expect(panel.get_by_role("button", name="Train")).to_be_disabled()
     expect(slider(panel, "learning rate").locator(".widget-readout")).to_have_attribute(
-        "contenteditable", "false")
+        "contenteditable", "false"
+    )
     first_status, first_frame = status.inner_text(), live.screenshot()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:                                 # later frames, same run
+    while time.monotonic() < deadline:  # later frames, same run
         if status.inner_text() != first_status and live.screenshot() != first_frame:
             break
         page.wait_for_timeout(200)
@@ -124,8 +138,13 @@ def test_playground_in_jupyterlab(lab, page, artifacts):
     set_value(page, panel, "epochs", "1")
     set_value(page, panel, "training images", "10000")
     panel.get_by_role("button", name="Train").click()
-    expect(status).to_contain_text(re.compile(r"Run 4: Training (diverged|failed): .*The learning rate "
-                                              r"10 is too large: try 1 or smaller\."), timeout=RUN_SECONDS)
+    expect(status).to_contain_text(
+        re.compile(
+            r"Run 4: Training (diverged|failed): .*The learning rate "
+            r"10 is too large: try 1 or smaller\."
+        ),
+        timeout=RUN_SECONDS,
+    )
     assert "Traceback" not in panel.inner_text()
     panel.screenshot(path=str(artifacts / "lab-diverged.png"))
     page.screenshot(path=str(artifacts / "lab-page.png"))
@@ -134,9 +153,9 @@ def test_playground_in_jupyterlab(lab, page, artifacts):
 def test_playground_in_voila(voila, page, artifacts):
     page.goto(voila)
     picker = page.locator(".mlp-image-picker")
-    expect(picker).to_be_visible(timeout=NOTEBOOK_SECONDS)             # Voilà ran every cell
+    expect(picker).to_be_visible(timeout=NOTEBOOK_SECONDS)  # Voilà ran every cell
     expect(page.get_by_text(re.compile(ACCURACY)).first).to_be_visible()
-    assert "NBVAL_IGNORE_OUTPUT" not in page.inner_text("body")        # no code on the page
+    assert "NBVAL_IGNORE_OUTPUT" not in page.inner_text("body")  # no code on the page
     exercise_panel(page, page.locator(".mlp-playground"), picker, artifacts, "voila")
     page.locator(".mlp-playground").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "voila-page.png"))
