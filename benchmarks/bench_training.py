@@ -28,13 +28,13 @@ import importlib
 import platform
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 import numpy as np
-
 import seed_program  # benchmarks/seed_program.py; Python puts this script's folder on sys.path
+
 from mlp_lib import MLP, SGD, Momentum, evaluate, fit, load_mnist
 
 SMALL = (784, 32, 16, 10)

@@ -21,7 +21,6 @@ from .optim import OPTIMIZERS
 from .presets import PRESETS, build, get_preset
 from .train import LR_SCHEDULES, evaluate, fit
 
-
 # ---- argument types: each turns a bad value into an argparse error, not a traceback ----------
 
 

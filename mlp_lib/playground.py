@@ -32,12 +32,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+from .augment import RandomShift
 from .batches import n_batches
 from .data import DATASETS, class_names, load_mnist
 from .layers import INITS
 from .metrics import accuracy, confusion_matrix
 from .model import MLP
-from .augment import RandomShift
 from .optim import OPTIMIZERS, make_optimizer
 from .plots import plot_confusion_matrix
 from .train import LR_SCHEDULES, DivergenceError, History, StopTraining, evaluate, fit

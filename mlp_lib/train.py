@@ -10,7 +10,6 @@ from tqdm.auto import tqdm
 from .batches import iterate_minibatches, n_batches
 from .optim import SGD, check_lr
 
-
 LR_SCHEDULES = ("constant", "cosine")
 # Training has diverged when the loss is nan/inf, or this many times larger than at the first step.
 # (With a far too large learning rate the loss first explodes to 1e9 or more, then the ReLUs all

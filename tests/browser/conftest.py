@@ -121,7 +121,9 @@ def server(cmd, env, port, log_path):
                     break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"{cmd[0]} did not answer in {SERVER_START_SECONDS} s")
+                        raise TimeoutError(
+                            f"{cmd[0]} did not answer in {SERVER_START_SECONDS} s"
+                        ) from None
                     time.sleep(0.2)
             yield f"http://127.0.0.1:{port}"
         finally:
