@@ -102,6 +102,28 @@ class Momentum(Optimizer):
             p += v
 
 
+class Nesterov(Momentum):
+    """SGD with Nesterov momentum: the gradient is taken where the velocity is about to carry us.
+
+    v <- mu * v - lr * g;  p <- p + mu * v - lr * g  (Sutskever et al., 2013, rewritten so that
+    g is the gradient at the current parameters). Like looking ahead before stepping: it brakes
+    earlier than plain momentum when the slope turns.
+    """
+
+    def __repr__(self):
+        return f"Nesterov(lr={self.lr:g}, momentum={self.momentum:g}{self._extra()})"
+
+    def step(self, params, grads):
+        self.decay_weights(params)
+        for name, p in params.items():
+            v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
+            np.multiply(grads[name], self.lr, out=scaled)  # lr * g, into a reused array
+            v *= self.momentum
+            v -= scaled
+            p += self.momentum * v
+            p -= scaled
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on g and a per-parameter step size from g².
 
@@ -151,6 +173,7 @@ class OptimizerChoice:
 OPTIMIZERS = {
     "sgd": OptimizerChoice(SGD, "SGD", typical_lr=0.1),
     "momentum": OptimizerChoice(Momentum, "SGD + momentum", typical_lr=0.05),
+    "nesterov": OptimizerChoice(Nesterov, "SGD + Nesterov momentum", typical_lr=0.05),
     "adam": OptimizerChoice(Adam, "Adam", typical_lr=0.001),
 }
 

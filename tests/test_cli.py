@@ -146,7 +146,7 @@ def test_best_recipe_reaches_99_percent(tmp_path, capsys):
         (["train", "--seed", "-5"], r"argument --seed: seed must be an integer >= 0, got -5"),
         (
             ["train", "--optimizer", "rmsprop"],
-            r"argument --optimizer: optimizer must be one of sgd, momentum, adam, got 'rmsprop'",
+            r"argument --optimizer: optimizer must be one of sgd, momentum, nesterov, adam, got 'rmsprop'",
         ),
         (["ladder", "--output", "x.json", "--steps", "0"], r"argument --steps: .* got 0"),
         (["fly"], r"argument COMMAND: invalid choice: 'fly'"),

@@ -128,7 +128,10 @@ def test_dtype_may_be_given_as_a_numpy_type():
             r"train_size must be a multiple of 1000 from 1000 to 60000, got 1500",
         ),
         (dict(seed=-1), r"seed must be an integer from 0 to 9999, got -1"),
-        (dict(optimizer="rmsprop"), r"optimizer must be one of sgd, momentum, adam, got 'rmsprop'"),
+        (
+            dict(optimizer="rmsprop"),
+            r"optimizer must be one of sgd, momentum, nesterov, adam, got 'rmsprop'",
+        ),
         (dict(init="zeros"), r"init must be one of he, xavier, normal, got 'zeros'"),
         (dict(dataset="cifar10"), r"dataset must be one of mnist, fashion-mnist, got 'cifar10'"),
         (dict(dtype="float16"), r"dtype must be float32 or float64, got 'float16'"),
@@ -161,7 +164,6 @@ def test_widget_bounds_come_from_the_same_limits():
     assert tuple(value for _label, value in c["batch_size"].options) == BATCH_SIZES
     for name in ("optimizer", "init", "dataset", "lr_schedule", "weight_decay"):
         assert tuple(value for _label, value in c[name].options) == CONTROLS[name].values, name
-    assert {value for _label, value in c["optimizer"].options} == {"sgd", "momentum", "adam"}
 
 
 def test_the_optimizer_labels_come_from_the_optimizer_registry():
