@@ -14,6 +14,7 @@ The pieces, one module each:
 from .batches import iterate_minibatches
 from .data import DATASETS, load_mnist
 from .download import DownloadError  # the function: from mlp_lib.download import download
+from .drawing import preprocess_drawing
 from .gradcheck import (
     check_layer_gradients,
     check_model_gradients,
@@ -60,6 +61,7 @@ __all__ = [
     "log_softmax",
     "make_optimizer",
     "numerical_gradient",
+    "preprocess_drawing",
     "read_idx",
     "relative_error",
     "softmax",
