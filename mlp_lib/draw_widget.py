@@ -34,6 +34,7 @@ try:
     import anywidget
     import ipywidgets as widgets
     import traitlets
+    from ipywidgets.widgets.trait_types import bytes_serialization
 except ImportError:  # the library works without them; only the widgets need them
     anywidget = widgets = traitlets = None
 
@@ -89,7 +90,8 @@ if anywidget is not None:
         size = traitlets.Int(CANVAS_SIZE).tag(sync=True)
         brush = traitlets.Float(BRUSH).tag(sync=True)
         interval = traitlets.Int(SEND_INTERVAL).tag(sync=True)
-        pixels = traitlets.Bytes(b"").tag(sync=True)
+        # From the browser the ink arrives as a memoryview: bytes_serialization makes it bytes.
+        pixels = traitlets.Bytes(b"").tag(sync=True, **bytes_serialization)
 
         def __repr__(self):
             ink = self.image.sum()
@@ -172,7 +174,9 @@ class DigitReader:
         self.canvas = DrawingCanvas(size=canvas_size)
         self.chooser = W.Dropdown(description="model", options=[], layout=W.Layout(width="320px"))
         self.prediction = W.HTML()
-        self.preview = W.Image(format="png", layout=W.Layout(width="112px", height="112px"))
+        self.preview = W.Image(
+            format="png", layout=W.Layout(width="112px", height="112px", border="1px solid #ccc")
+        )
         self.bars = W.HTML()
         self.last_reading = None
         side = W.VBox(
