@@ -15,10 +15,11 @@ Two widgets:
     reader = DigitReader({"best": MLP.load("models/best.npz")})
     reader                      # in a notebook: draw!
 
-The brush: 22 pixels on a 280-pixel canvas. A digit drawn 150 to 200 pixels tall is then scaled
-by 20/150 to 20/200 and its strokes come out 2.1 to 2.7 pixels wide in the 28 x 28 image, around
-the median width of MNIST's digits (2.5 pixels, ``drawing.MNIST_STROKE_WIDTH``); digits drawn
-from 100 to 250 pixels tall stay within the widths of 90% of MNIST's digits (1.7 to 4.0).
+The brush: 22 pixels on a 280-pixel canvas. ``preprocess_drawing`` scales a drawing's longer side
+to 20 pixels, so its strokes get thinner the larger you draw. Measured with
+``drawing.stroke_width`` (notebook 10, section 4): a 7 drawn 160 to 200 pixels tall comes out 2.9
+to 2.2 pixels wide, around the median of MNIST's digits (2.5, ``drawing.MNIST_STROKE_WIDTH``), and
+sizes from 120 to 240 pixels stay within the widths of 90% of MNIST's digits (1.6 to 3.9).
 """
 
 import html

@@ -176,9 +176,10 @@ def test_the_brush_gives_mnist_like_strokes_for_digits_drawn_at_usual_sizes():
     # The drawing widget's brush (22 px on 280) was chosen for this; see mlp_lib/draw_widget.py.
     from mlp_lib.draw_widget import BRUSH
 
-    for height in (150, 200):
+    for height in (160, 180, 200):  # the digit's height on the canvas, brush included
         top = (280 - height) / 2
-        seven = [[(top, top), (top + 0.6 * height, top), (top + 0.25 * height, top + height)]]
+        size = height - BRUSH
+        seven = [[(top, top), (top + 0.6 * size, top), (top + 0.25 * size, top + size)]]
         x = preprocess_drawing(draw_strokes(seven, width=BRUSH)).reshape(28, 28)
         assert stroke_width(x) == pytest.approx(MNIST_STROKE_WIDTH, abs=0.5)
 
