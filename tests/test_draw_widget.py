@@ -104,3 +104,18 @@ def test_probability_bars_colour_the_most_probable_class():
     bars = probability_bars(np.array([0.1, 0.7, 0.2]), ("a", "b", "c"))
     assert bars.count("<tr>") == 3 and "70.0%" in bars
     assert bars.index("#1f77b4") > bars.index(">b<")
+
+
+def test_a_non_editable_install_ships_the_es_module_and_style_sheet():
+    import tomllib
+    from pathlib import Path
+
+    from mlp_lib.draw_widget import STATIC
+
+    root = Path(__file__).resolve().parent.parent
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["mlp_lib"]
+    for name in ("draw.js", "draw.css"):
+        assert (STATIC / name).is_file()
+        assert f"static/*{Path(name).suffix}" in package_data
