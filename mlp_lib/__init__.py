@@ -19,6 +19,7 @@ from .augment import RandomShift
 from .batches import iterate_minibatches
 from .data import DATASETS, load_mnist
 from .download import DownloadError  # the function: from mlp_lib.download import download
+from .drawing import preprocess_drawing
 from .gradcheck import (
     check_layer_gradients,
     check_model_gradients,
@@ -70,6 +71,7 @@ __all__ = [
     "log_softmax",
     "make_optimizer",
     "numerical_gradient",
+    "preprocess_drawing",
     "read_idx",
     "relative_error",
     "softmax",
