@@ -1041,3 +1041,30 @@ def test_a_result_shows_nothing_more_when_it_is_a_cells_last_value():
     assert result._ipython_display_() is None
     assert str(result).startswith("✓ relu_backward: ")
     assert bool(result) is True
+
+
+ODD_RESULTS = ["a string", None, {"a": 1}, np.array(-7.5), [1, 2], (np.zeros(2),), object()]
+
+
+@pytest.mark.parametrize(("check", "answer"), RIGHT, ids=lambda v: getattr(v, "__name__", ""))
+def test_an_odd_result_never_escapes_as_an_exception(check, answer, capsys):
+    for odd in ODD_RESULTS:
+
+        def odd_function(*args, odd=odd, **kwargs):
+            return odd
+
+        result = check(odd_function)
+        assert not result.passed, repr(odd)
+        assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_check_that_cannot_compare_a_result_still_answers_in_words(capsys):
+    from mlp_lib.exercises.feedback import run_check
+
+    def diagnose(function):
+        return 1 + function()  # fails for a result the check did not foresee
+
+    result = run_check("f", diagnose, lambda: "text")
+    assert result.mistake == "unexpected-result"
+    assert "could not be compared" in result.message and "docstring" in result.message
+    assert "Traceback" not in capsys.readouterr().err

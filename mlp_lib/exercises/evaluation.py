@@ -4,7 +4,7 @@ a network with dropout switched off."""
 import numpy as np
 
 from ..model import MLP
-from .feedback import Mistake, call, describe, expect_array, run_check
+from .feedback import Mistake, call, describe, expect_array, expect_number, run_check
 
 Y_TRUE = np.array([0, 1, 2, 2, 1, 0, 2, 1, 1, 0])
 Y_PRED = np.array([0, 2, 2, 1, 1, 0, 2, 1, 0, 0])  # 7 of 10 right; confusions are not symmetric
@@ -55,9 +55,7 @@ def check_accuracy(accuracy):
 
 
 def _diagnose_accuracy(accuracy):
-    got = call(accuracy, Y_TRUE.copy(), Y_PRED.copy())
-    if np.shape(got) != ():
-        raise Mistake(f"return one number; got {describe(got)}")
+    got = expect_number(call(accuracy, Y_TRUE.copy(), Y_PRED.copy()), "the accuracy")
     if np.isclose(got, 70):
         raise Mistake(
             "70 is a percentage: return the fraction 0.7 (format it with :.2% to print)",
@@ -120,9 +118,7 @@ def check_top2_accuracy(top2_accuracy):
 def _diagnose_top2(top2_accuracy):
     probs = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7], [0.3, 0.3, 0.4]])
     y = np.array([1, 0, 0, 2])  # second choice, third, third, first: top-2 accuracy 0.5
-    got = call(top2_accuracy, probs.copy(), y.copy())
-    if np.shape(got) != ():
-        raise Mistake(f"return one number; got {describe(got)}")
+    got = expect_number(call(top2_accuracy, probs.copy(), y.copy()), "the top-2 accuracy")
     if np.isclose(got, 0.5):
         return "counts the images whose label is among the two most probable classes"
     if np.isclose(got, 0.25):
@@ -148,9 +144,7 @@ def _diagnose_evaluate(evaluate):
     model = MLP((6, 32, 3), dropout=0.5, seed=0, dtype=np.float64)
     X = np.random.default_rng(0).standard_normal((200, 6))
     y = model.predict(X)  # the labels the network gives when predicting properly: accuracy 1
-    results = [call(evaluate, model, X, y) for _ in range(2)]
-    if any(np.shape(r) != () for r in results):
-        raise Mistake(f"return one number, the accuracy; got {describe(results[0])}")
+    results = [expect_number(call(evaluate, model, X, y), "the accuracy") for _ in range(2)]
     if np.isclose(results[0], results[1]) and np.isclose(results[0], 100):
         raise Mistake("100 is a percentage: return the fraction 1.0", "percentage")
     if not np.isclose(results[0], results[1]):

@@ -69,6 +69,12 @@ def run_check(name, diagnose, answer, *args, needs_function=True):
         result = CheckResult(name, True, diagnose(answer, *args))
     except Mistake as found:
         result = CheckResult(name, False, found.message, found.mistake)
+    except Exception as error:  # a result so unexpected that comparing it failed: still words
+        message = (
+            f"the result could not be compared with the expected one ({type(error).__name__}: "
+            f"{error}); read the docstring again for what {name} should return"
+        )
+        result = CheckResult(name, False, message, "unexpected-result")
     print(result, file=sys.stdout if result.passed else sys.stderr, flush=True)
     return result
 
@@ -150,6 +156,20 @@ def expect_array(value, what, shape, *, dtype=None):
     if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
         raise Mistake(f"{what} contains inf or nan", "not-finite")
     return value
+
+
+def expect_number(value, what):
+    """Return ``value`` as a float, or raise a ``Mistake`` unless it is one real number."""
+    if value is None:
+        raise Mistake(f"{what} is None: did you forget the `return` line?", "returned-none")
+    if isinstance(value, bool) or np.ndim(value) != 0 or not np.isrealobj(value):
+        raise Mistake(f"{what} should be one number, got {describe(value)}", "not-a-number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Mistake(
+            f"{what} should be one number, got {describe(value)}", "not-a-number"
+        ) from None
 
 
 def expect_tuple(value, what, length, names):

@@ -9,6 +9,7 @@ from .feedback import (
     close,
     describe,
     expect_array,
+    expect_number,
     expect_tuple,
     expect_unchanged,
     run_check,
@@ -255,18 +256,16 @@ def _diagnose_rel_error(rel_error):
     ]
     for a, b in cases:
         want = relative_error(a, b)
-        got = call(rel_error, a, b)
-        if not np.isscalar(got) and np.shape(got) != ():
-            raise Mistake(f"it returned {describe(got)}; return one number", "not-a-number")
-        if not np.isclose(float(got), want):
-            flipped = call(rel_error, b, a)
+        got = expect_number(call(rel_error, a, b), "the relative error")
+        if not np.isclose(got, want):
+            flipped = expect_number(call(rel_error, b, a), "the relative error")
             hint = (
                 " It is not symmetric, rel_error(a, b) != rel_error(b, a): divide by max(|a| + |b|)"
-                if not np.isclose(float(flipped), float(got))
+                if not np.isclose(flipped, got)
                 else ""
             )
             raise Mistake(
-                f"for a = {a.tolist()}, b = {b.tolist()} expected {want:.4g}, got {float(got):.4g}.{hint}"
+                f"for a = {a.tolist()}, b = {b.tolist()} expected {want:.4g}, got {got:.4g}.{hint}"
             )
     return "max |a - b| / max(|a| + |b|): 0 for equal arrays, symmetric, scale-free"
 
@@ -280,7 +279,7 @@ def _diagnose_count_parameters(count_parameters):
     for sizes in ((784, 32, 16, 10), (3, 4, 2)):
         pairs = list(zip(sizes[:-1], sizes[1:]))
         want = sum(n_in * n_out + n_out for n_in, n_out in pairs)
-        got = call(count_parameters, sizes)
+        got = expect_number(call(count_parameters, sizes), f"the count for {sizes}")
         if got == want:
             continue
         if got == sum(n_in * n_out for n_in, n_out in pairs):

@@ -5,7 +5,7 @@ import struct
 
 import numpy as np
 
-from .feedback import Mistake, call, expect_array, run_check
+from .feedback import Mistake, call, expect_array, expect_number, run_check
 
 
 def idx_bytes(array):
@@ -144,6 +144,7 @@ def _diagnose_blank_pixels(count_always_blank_pixels):
             "in every image",
             "not-a-number",
         )
+    got = expect_number(got, "the count")
     expected, inked, zeros = 3, 4, int((X == 0).sum())
     if got == expected:
         return "counts the positions that are 0 in every image"

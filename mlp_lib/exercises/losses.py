@@ -9,6 +9,7 @@ from .feedback import (
     close,
     describe,
     expect_array,
+    expect_number,
     expect_tuple,
     expect_unchanged,
     run_check,
@@ -192,9 +193,7 @@ def _diagnose_cross_entropy(cross_entropy):
             f"it returned one loss per image, shape ({n},); return their mean, one number",
             "not-a-scalar",
         )
-    if np.shape(got) != ():
-        raise Mistake(f"it returned {describe(got)}; return one number, the mean loss")
-    got = float(got)
+    got = expect_number(got, "the loss")
     candidates = [
         (
             n * want,
@@ -258,7 +257,9 @@ def check_largest_safe_logit(largest_safe_logit):
 def _diagnose_largest_safe_logit(largest_safe_logit):
     for dtype in (np.float64, np.float32, np.float16):
         want = float(np.log(np.finfo(dtype).max))
-        got = call(largest_safe_logit, dtype)
+        got = expect_number(
+            call(largest_safe_logit, dtype), f"the limit for {np.dtype(dtype).name}"
+        )
         if np.isclose(got, want, rtol=1e-4):
             continue
         if np.isclose(got, float(np.finfo(dtype).max), rtol=1e-3):

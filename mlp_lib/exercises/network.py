@@ -8,7 +8,16 @@ The network is Linear, ReLU, Linear, ReLU, Linear and the loss. ``forward(params
 import numpy as np
 
 from ..losses import SoftmaxCrossEntropy
-from .feedback import Mistake, call, close, describe, expect_array, expect_tuple, run_check
+from .feedback import (
+    Mistake,
+    call,
+    close,
+    describe,
+    expect_array,
+    expect_number,
+    expect_tuple,
+    run_check,
+)
 
 SIZES = (6, 5, 4, 3)  # a small network: 6 inputs, hidden 5 and 4, 3 classes
 NAMES = ("W0", "b0", "W1", "b1", "W2", "b2")
@@ -114,9 +123,7 @@ def _diagnose_forward(forward):
     want, want_caches = reference_forward(params, X, y)
     result = expect_tuple(call(forward, params, X, y), "forward", 2, "(loss, caches)")
     loss, caches = result
-    if np.shape(loss) != ():
-        raise Mistake(f"the loss should be one number, got {describe(loss)}")
-    loss = float(loss)
+    loss = expect_number(loss, "the loss")
     if not np.isclose(loss, want):
         for relus, which in (((False, True), "first"), ((True, False), "second")):
             if np.isclose(loss, reference_forward(params, X, y, relus)[0]):
@@ -208,9 +215,7 @@ def _diagnose_numerical_partial(numerical_partial):
             "a[index] was not put back after the nudges: restore it (a[index] = saved)",
             "not-restored",
         )
-    if np.shape(got) != ():
-        raise Mistake(f"return one number, the slope for a[index]; got {describe(got)}")
-    got = float(got)
+    got = expect_number(got, "the slope for a[index]")
     if np.isclose(got, 2 * exact, rtol=1e-4):
         raise Mistake(
             "twice the slope: f(a + eps) and f(a - eps) are 2 * eps apart, divide by 2 * eps",
