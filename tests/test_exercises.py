@@ -361,6 +361,7 @@ def mistakes():
         (ex.check_decode_idx, flat_decode, "no-reshape", r"reshape"),
         (ex.check_decode_idx, unchecked_decode, "no-size-check", r"shorter than its header"),
         (ex.check_decode_idx, wide_decode, "dtype", r"dtype=np.uint8"),
+        (ex.check_decode_idx, column_major_decode, "wrong-values", r"row by row"),
         (
             ex.check_mean_image_per_class,
             lambda X, y: np.stack([X[y == d].mean() for d in range(10)]),
@@ -468,6 +469,19 @@ def mistakes():
         ),
         (ex.check_numerical_grad, lambda f, a, eps=1e-6: np.zeros_like(a), None, r"differs"),
         (
+            ex.check_numerical_grad,
+            one_sided_grad,
+            "one-sided",
+            r"\(f\(a \+ eps\) - f\(a - eps\)\) / \(2 \* eps\)",
+        ),
+        (
+            ex.check_numerical_grad,
+            lambda f, a, eps=1e-6: 2 * numerical_grad(f, a, eps),
+            "divided-by-eps",
+            r"2 \* eps",
+        ),
+        (ex.check_numerical_grad, unrestored_grad, "not-restored", r"put each nudged entry back"),
+        (
             ex.check_rel_error,
             lambda a, b: np.max(np.abs(a - b)) / np.max(np.abs(a)),
             None,
@@ -509,6 +523,18 @@ def mistakes():
             r"forward input z",
         ),
         (ex.check_relu_backward, lambda dout, z: dout, "no-mask", r"block it"),
+        (
+            ex.check_relu_backward,
+            lambda dout, z: (dout * (z > 0)).tolist(),
+            "not-an-array",
+            r"NumPy array",
+        ),
+        (
+            ex.check_relu_forward,
+            lambda z: (np.where(z > 0, z, np.nan), z),
+            "not-finite",
+            r"inf or nan",
+        ),
         (ex.check_softmax, no_max_softmax, "no-max-subtraction", r"subtract each row's maximum"),
         (ex.check_softmax, global_max_softmax, "global-max", r"each row's own maximum"),
         (ex.check_softmax, column_softmax, "wrong-axis", r"axis=1"),
@@ -701,6 +727,7 @@ def mistakes():
         (ex.check_train_by_hand, train_without_update, "no-update", r"never changed"),
         (ex.check_train_by_hand, train_with_other_order, "order-differs-from-fit", r"mlp_lib\.fit"),
         (ex.check_train_by_hand, train_forgetting_losses, "losses", r"list"),
+        (ex.check_train_by_hand, train_with_half_steps, "update", r"p -= lr \* g"),
         # 06 and 08
         (
             ex.check_count_correct,
@@ -817,6 +844,43 @@ def mistakes():
         ),
         (ex.check_shift_one, lambda im, dy, dx, s: np.pad(im, s), "shape", r"28 x 28"),
     ]
+
+
+def column_major_decode(raw):
+    array = decode_idx(raw)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * raw[3]).reshape(array.shape, order="F")
+
+
+def one_sided_grad(f, a, eps=1e-6):
+    grad = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        grad[idx] = one_sided_partial(f, a, idx, eps)
+    return grad
+
+
+def one_sided_partial(f, a, index, eps=1e-6):
+    saved = a[index]
+    f_here = f()
+    a[index] = saved + eps
+    f_plus = f()
+    a[index] = saved
+    return (f_plus - f_here) / eps
+
+
+def unrestored_grad(f, a, eps=1e-6):
+    grad = numerical_grad(f, a, eps)
+    a += eps  # forgets to put the entries back, as if the last nudge stayed
+    return grad
+
+
+def unrestored_partial(f, a, index, eps=1e-6):
+    slope = numerical_partial(f, a, index, eps)
+    a[index] -= eps
+    return slope
+
+
+def train_with_half_steps(model, X, y, *, epochs, batch_size, lr, seed):
+    return train_by_hand(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr / 2, seed=seed)
 
 
 def sgd_not_in_place(params, grads, lr):

@@ -48,9 +48,10 @@ def _diagnose_decode_idx(decode_idx):
             )
         if not np.array_equal(got, array):
             raise Mistake(
-                f"on a file of {kind} the shape is right but the values are not: start reading "
-                "the values right after the header (offset = 4 + 4 * number of dimensions)",
-                "offset",
+                f"on a file of {kind} the shape is right but the values are not in their places: "
+                "they start right after the header (offset = 4 + 4 * number of dimensions) and "
+                "fill the array row by row, reshape(shape) in NumPy's default (C) order",
+                "wrong-values",
             )
     truncated = idx_bytes(images)[:-3]  # the header promises 3 more bytes than there are
     try:
