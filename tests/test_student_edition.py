@@ -78,6 +78,13 @@ def student(edition, path):
     return json.loads((edition / path.name).read_text(encoding="utf-8"))
 
 
+def kept_cells(nb):
+    """The teacher cells that remain in the edition: all but those holding only folded solutions."""
+    return [
+        c for c in nb["cells"] if c["cell_type"] == "code" or DETAILS.sub("", source(c)).strip()
+    ]
+
+
 def test_the_teacher_notebooks_have_solutions_to_remove():
     counts = {
         path.name[:2]: sum(len(REGION.findall(source(c))) for c in teacher(path)["cells"])
@@ -113,7 +120,9 @@ def test_outputs_execution_counts_and_widget_state_are_cleared(edition):
 def test_every_stub_keeps_the_signature_and_docstring_and_is_valid_python(edition):
     n_stubs = 0
     for path in NOTEBOOKS:
-        for cell, stub in zip(teacher(path)["cells"], student(edition, path)["cells"]):
+        for cell, stub in zip(
+            kept_cells(teacher(path)), student(edition, path)["cells"], strict=True
+        ):
             if not REGION.search(source(cell)):
                 continue
             expected = REGION.sub(
@@ -134,7 +143,9 @@ def test_every_stub_keeps_the_signature_and_docstring_and_is_valid_python(editio
 
 def test_checks_and_setup_are_read_only_and_nbgrader_metadata_is_dropped(edition):
     for path in NOTEBOOKS:
-        for cell, out in zip(teacher(path)["cells"], student(edition, path)["cells"]):
+        for cell, out in zip(
+            kept_cells(teacher(path)), student(edition, path)["cells"], strict=True
+        ):
             meta = cell["metadata"].get("nbgrader", {})
             assert "nbgrader" not in out["metadata"]
             locked = bool(meta.get("locked") or meta.get("grade"))
@@ -149,7 +160,7 @@ def test_the_nbgrader_source_keeps_regions_and_metadata_and_drops_folded_solutio
     out = json.loads((tmp_path / path.name).read_text())
     original = teacher(path)
     assert [c["metadata"].get("nbgrader") for c in out["cells"]] == [
-        c["metadata"].get("nbgrader") for c in original["cells"]
+        c["metadata"].get("nbgrader") for c in kept_cells(original)
     ]
     text = "\n".join(source(c) for c in out["cells"])
     assert text.count("### BEGIN SOLUTION") == sum(
@@ -265,12 +276,16 @@ def test_writing_over_the_teacher_notebooks_is_refused(tmp_path):
         tool.make(tmp_path, [path])
 
 
-def test_a_small_notebook_gets_its_stub(tmp_path):
+def test_a_small_notebook_gets_its_stub_and_loses_its_solution_only_cell(tmp_path):
     path = tmp_path / "teacher" / "01_x.ipynb"
     path.parent.mkdir()
-    nbformat.write(tiny_notebook(solution_cell(GOOD), grade_cell("check(f)")), path)
+    folded = nbformat.v4.new_markdown_cell(
+        "<details><summary>Solution</summary>\n\n2 * x\n</details>"
+    )
+    nbformat.write(tiny_notebook(solution_cell(GOOD), grade_cell("check(f)"), folded), path)
     tool.make(tmp_path / "out", [path])
     cells = nbformat.read(tmp_path / "out" / path.name, as_version=4).cells
+    assert len(cells) == 2
     assert (
         cells[0].source
         == 'def f(x):\n    """Double x."""\n    # YOUR CODE HERE\n    raise NotImplementedError()'
@@ -313,7 +328,7 @@ def test_the_unfilled_edition_answers_not_written_yet_without_a_traceback(editio
 def test_stubs_filled_with_the_right_code_make_every_later_cell_run(edition, tmp_path):
     path = ROOT / "notebooks" / "03_relu_and_softmax_cross_entropy.ipynb"
     nb = nbformat.read(edition / path.name, as_version=4)
-    for cell, original in zip(nb.cells, teacher(path)["cells"]):
+    for cell, original in zip(nb.cells, kept_cells(teacher(path)), strict=True):
         for region in REGION.finditer(source(original)):  # the student types in the solution
             body = region.group(1)
             indent = re.match(r"[ \t]*", region.group(0)).group(0)

@@ -9,7 +9,8 @@ The teacher notebooks (notebooks/NN_*.ipynb) follow the markup of notebooks/AUTH
 - in a code cell marked as an nbgrader solution cell, every region between ``### BEGIN SOLUTION``
   and ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` (indented
   like the markers), so a function keeps its signature and docstring;
-- every ``<details>...</details>`` block of a markdown cell (a folded solution) is removed;
+- every ``<details>...</details>`` block of a markdown cell (a folded solution) is removed, and
+  a markdown cell left empty by that is dropped;
 - outputs and execution counts are cleared; cells marked ``locked`` (the checks, the setup) are
   made read-only (``editable``/``deletable`` false), and the nbgrader metadata is dropped.
 
@@ -132,6 +133,8 @@ def without_folded_solutions(nb, name):
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             cell.source = remove_folded_solutions(cell.source, f"{name}, cell {index}")
+    # A cell that held nothing but a folded solution is left empty: drop it.
+    nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
     clear_outputs(nb)
     return nb
 
