@@ -1,0 +1,278 @@
+"""Checks for notebook 03: ReLU, softmax, log-softmax, cross-entropy and its gradient."""
+
+import numpy as np
+
+from ..losses import log_softmax, softmax
+from .feedback import (
+    Mistake,
+    call,
+    close,
+    describe,
+    expect_array,
+    expect_number,
+    expect_tuple,
+    expect_unchanged,
+    run_check,
+)
+
+# Four images, three classes (N != C, so a wrong axis shows), with an exact 0 for ReLU's kink.
+Z = np.array([[-2.0, 0.0, 1.5], [0.5, -0.5, 0.0], [3.0, 1.0, -1.0], [0.0, 2.0, 0.25]])
+LABELS = np.array([2, 0, 1, 1])
+BIG = np.array([[1000.0, 999.0, 998.0], [1001.0, 1000.0, 990.0]])  # exp() overflows
+MIXED = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]])  # rows far apart
+FAR_APART = np.array([[0.0, -800.0, -5.0]])  # softmax underflows to exactly 0
+
+
+def check_relu_forward(relu_forward):
+    """``relu_forward(z) -> (out, cache)`` with out = max(z, 0) element-wise and cache = z."""
+    return run_check("relu_forward", _diagnose_relu_forward, relu_forward)
+
+
+def _diagnose_relu_forward(relu_forward):
+    z = Z.copy()
+    result = call(relu_forward, z)
+    if isinstance(result, np.ndarray):
+        raise Mistake(
+            "it returned only the output; return the pair (out, cache), cache = z", "no-cache"
+        )
+    out, cache = expect_tuple(result, "relu_forward", 2, "(out, cache)")
+    if np.shape(out) == (Z.shape[1],):
+        raise Mistake(
+            f"out has shape {np.shape(out)}: np.max(z, 0) is the largest value of each column. "
+            "ReLU is element-wise: np.maximum(z, 0)",
+            "np-max",
+        )
+    expect_unchanged(Z, z, "z")
+    out = expect_array(out, "out", Z.shape)
+    if not np.array_equal(out, np.maximum(Z, 0)):
+        raise Mistake("out should be z where z > 0 and 0 elsewhere: np.maximum(z, 0)")
+    if not (close(cache, Z) or close(cache, np.maximum(Z, 0))):
+        raise Mistake(f"cache should be z, which relu_backward needs; got {describe(cache)}")
+    out32, _ = call(relu_forward, Z.astype(np.float32))
+    expect_array(out32, "out", Z.shape, dtype=np.float32)
+    return "out = max(z, 0) element-wise, z unchanged, cache = z"
+
+
+def check_relu_backward(relu_backward):
+    """``relu_backward(dout, cache) -> dz``: dout where z > 0 (cache = z), 0 elsewhere, 0 at z = 0."""
+    return run_check("relu_backward", _diagnose_relu_backward, relu_backward)
+
+
+def _diagnose_relu_backward(relu_backward):
+    dout = np.random.default_rng(0).standard_normal(Z.shape)
+    dout_before = dout.copy()
+    got = call(relu_backward, dout, Z.copy())
+    expect_unchanged(dout_before, dout, "dout")
+    got = expect_array(got, "dz", Z.shape)
+    expected = dout * (Z > 0)
+    if np.array_equal(got, expected):
+        return "lets dout through where z > 0 and blocks it where z <= 0, including the kink z = 0"
+    if np.array_equal(got, dout * (Z >= 0)):
+        raise Mistake(
+            "at z = 0 the gradient is let through (z >= 0). Both 0 and 1 are valid slopes at the "
+            "kink, but this series and mlp_lib use 0, so that results agree: use z > 0",
+            "relu-grad-at-zero",
+        )
+    if np.array_equal(got, (Z > 0).astype(got.dtype)) or np.array_equal(
+        got, (Z >= 0).astype(got.dtype)
+    ):
+        raise Mistake(
+            "it returned ReLU's derivative (0 or 1) itself; the chain rule multiplies it by the "
+            "gradient from above: dout * (z > 0)",
+            "returned-mask",
+        )
+    if np.array_equal(got, dout * (dout > 0)):
+        raise Mistake(
+            "the mask was taken from dout; it must come from the forward input z (the cache): "
+            "dout * (z > 0)",
+            "mask-from-dout",
+        )
+    if np.array_equal(got, dout):
+        raise Mistake("dout came back unchanged: block it where z <= 0, dout * (z > 0)", "no-mask")
+    raise Mistake("wrong values: dz = dout * (z > 0)")
+
+
+def _check_probabilities(fn, name, reference, want_log):
+    """The checks softmax and log_softmax share; returns nothing or raises a Mistake."""
+    z = Z.copy()
+    got = _call_quietly(fn, z)
+    expect_unchanged(Z, z, "z")
+    got = expect_array(got, f"{name}(z) for z of shape {Z.shape}", Z.shape)
+    total = np.exp(got) if want_log else got
+    if np.allclose(total.sum(axis=0), 1) and not np.allclose(total.sum(axis=1), 1):
+        raise Mistake(
+            "each column sums to 1 instead of each row: sum over the classes, axis=1 (with "
+            "keepdims=True)",
+            "wrong-axis",
+        )
+    if not close(got, reference(Z)):
+        raise Mistake(
+            f"wrong values on small logits: expected {np.round(reference(Z[:1]), 4)} for the first row"
+        )
+    for logits, mistake, cause in (
+        (
+            BIG,
+            "no-max-subtraction",
+            "exp() overflowed to inf for logits near 1000: subtract each row's maximum first, z - z.max(axis=1, keepdims=True)",
+        ),
+        (
+            MIXED,
+            "global-max",
+            "one row is near 1000 and another near -1000: subtract each row's own maximum, z.max(axis=1, keepdims=True), not the maximum of the whole array",
+        ),
+    ):
+        got = _call_quietly(fn, logits.copy())
+        if not (np.shape(got) == logits.shape and np.all(np.isfinite(got))):
+            raise Mistake(f"it gave inf or nan: {cause}", mistake)
+        if not close(got, reference(logits)):
+            raise Mistake(f"wrong values for large logits {logits[0].tolist()}: {cause}", mistake)
+    got32 = _call_quietly(fn, Z.astype(np.float32))
+    expect_array(got32, f"{name} of float32 logits", Z.shape, dtype=np.float32)
+
+
+def _call_quietly(fn, *args):
+    """Call the student's function, letting overflow happen: we look at the result instead."""
+    try:
+        return call(fn, *args, warn_ok=True)
+    except Mistake as found:
+        if "broadcast" in found.message:
+            raise Mistake(
+                found.message
+                + ". A row's sum (or max) of shape (N,) does not line up with (N, C): "
+                "keep the summed axis with keepdims=True, shape (N, 1)",
+                "no-keepdims",
+            ) from None
+        raise
+
+
+def check_softmax(softmax_fn):
+    """``softmax(z) -> p``: each row of p sums to 1, computed without overflow."""
+    name = getattr(softmax_fn, "__name__", "softmax")
+    return run_check(name, _diagnose_softmax, softmax_fn)
+
+
+def _diagnose_softmax(softmax_fn):
+    _check_probabilities(softmax_fn, softmax_fn.__name__, softmax, want_log=False)
+    return "rows sum to 1, no overflow for logits near 1000 (each row's maximum subtracted)"
+
+
+def check_log_softmax(log_softmax_fn):
+    """``log_softmax(z) -> log p``: finite even where p underflows to 0 (log-sum-exp)."""
+    name = getattr(log_softmax_fn, "__name__", "log_softmax")
+    return run_check(name, _diagnose_log_softmax, log_softmax_fn)
+
+
+def _diagnose_log_softmax(log_softmax_fn):
+    _check_probabilities(log_softmax_fn, log_softmax_fn.__name__, log_softmax, want_log=True)
+    got = _call_quietly(log_softmax_fn, FAR_APART.copy())
+    if not (np.shape(got) == FAR_APART.shape and np.all(np.isfinite(got))):
+        raise Mistake(
+            "log p is -inf for logits 800 apart: the probability underflowed to 0 before the log. "
+            "Write the log directly: (z - m) - log(sum(exp(z - m)))",
+            "log-of-softmax",
+        )
+    if not close(got, log_softmax(FAR_APART)):
+        raise Mistake(
+            f"wrong values for logits {FAR_APART[0].tolist()}: expected {log_softmax(FAR_APART)[0].tolist()}"
+        )
+    return "log p = (z - m) - log(sum(exp(z - m))): finite even for logits 800 apart"
+
+
+def check_cross_entropy(cross_entropy):
+    """``cross_entropy(logits, y) -> float``: the mean of -log p[n, y[n]] over the batch."""
+    return run_check("cross_entropy", _diagnose_cross_entropy, cross_entropy)
+
+
+def _diagnose_cross_entropy(cross_entropy):
+    n = len(LABELS)
+    log_p = log_softmax(Z)
+    want = -log_p[np.arange(n), LABELS].mean()
+    got = _call_quietly(cross_entropy, Z.copy(), LABELS.copy())
+    if np.shape(got) == (n,):
+        raise Mistake(
+            f"it returned one loss per image, shape ({n},); return their mean, one number",
+            "not-a-scalar",
+        )
+    got = expect_number(got, "the loss")
+    candidates = [
+        (
+            n * want,
+            "sum-not-mean",
+            "the loss is N times too large: take the mean over the batch, not the sum",
+        ),
+        (-want, "sign", "the loss is negative: it is minus the log-probability, -log p"),
+        (
+            -log_p[:, LABELS].mean(),
+            "column-indexing",
+            "log_p[:, y] picks whole columns (an N x N array): pick one entry per row with log_p[np.arange(N), y]",
+        ),
+    ]
+    if not np.isclose(got, want):
+        for value, mistake, cause in candidates:
+            if np.isclose(got, value):
+                raise Mistake(f"got {got:.4f}, expected {want:.4f}: {cause}", mistake)
+        raise Mistake(f"got {got:.4f} on a small example, expected {want:.4f}")
+    huge = _call_quietly(cross_entropy, 1000 * Z, LABELS.copy())
+    if not np.isfinite(huge):
+        raise Mistake(
+            "the loss is inf or nan for logits a thousand times larger: compute it from a stable "
+            "log-softmax, not from log(softmax(z))",
+            "unstable",
+        )
+    return "mean of -log p[n, y[n]] over the batch, finite for huge logits"
+
+
+def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward):
+    """``softmax_cross_entropy_backward(logits, y) -> dlogits = (P - Y) / N``."""
+    return run_check(
+        "softmax_cross_entropy_backward", _diagnose_ce_backward, softmax_cross_entropy_backward
+    )
+
+
+def _diagnose_ce_backward(backward):
+    n, n_classes = Z.shape
+    onehot = np.eye(n_classes)[LABELS]
+    want = (softmax(Z) - onehot) / n
+    got = expect_array(_call_quietly(backward, Z.copy(), LABELS.copy()), "dlogits", Z.shape)
+    if close(got, want):
+        return f"(P - Y) / N, rows summing to 0, for a batch of {n}"
+    if close(got, n * want):
+        raise Mistake(
+            f"the gradient is {n} times too large: the loss is the mean over the batch, so divide "
+            f"P - Y by the batch size N = {n}",
+            "not-divided-by-batch",
+        )
+    if close(got, -want):
+        raise Mistake(
+            "the sign is flipped: the gradient is P - Y (prediction minus truth), not Y - P", "sign"
+        )
+    raise Mistake("wrong values: dlogits = (softmax(logits) - onehot(y)) / N")
+
+
+def check_largest_safe_logit(largest_safe_logit):
+    """``largest_safe_logit(dtype) -> float``: the largest z for which np.exp(z) is finite."""
+    return run_check("largest_safe_logit", _diagnose_largest_safe_logit, largest_safe_logit)
+
+
+def _diagnose_largest_safe_logit(largest_safe_logit):
+    for dtype in (np.float64, np.float32, np.float16):
+        want = float(np.log(np.finfo(dtype).max))
+        got = expect_number(
+            call(largest_safe_logit, dtype), f"the limit for {np.dtype(dtype).name}"
+        )
+        if np.isclose(got, want, rtol=1e-4):
+            continue
+        if np.isclose(got, float(np.finfo(dtype).max), rtol=1e-3):
+            raise Mistake(
+                f"that is the largest {np.dtype(dtype).name} number itself; exp(z) overflows as soon "
+                "as z > log(max): return np.log(np.finfo(dtype).max)",
+                "max-not-log",
+            )
+        if np.isclose(got, np.log(np.finfo(np.float64).max), rtol=1e-4):
+            raise Mistake(
+                f"{got:.2f} is float64's limit; for {np.dtype(dtype).name} it is much smaller: use "
+                "np.finfo(dtype)",
+                "ignores-dtype",
+            )
+        raise Mistake(f"for {np.dtype(dtype).name} expected {want:.2f}, got {got!r}")
+    return "709.78 for float64, 88.72 for float32, 11.09 for float16"

@@ -1,0 +1,258 @@
+"""Checks for notebook 04: the parameters, forward and backward pass of the whole network.
+
+The network is Linear, ReLU, Linear, ReLU, Linear and the loss. ``forward(params, X, y)`` returns
+``(loss, caches)`` with caches in this order (the one ``backward(caches)`` unpacks):
+``((X, W0), z0, (h0, W1), z1, (h1, W2), (logits, y))``.
+"""
+
+import numpy as np
+
+from ..losses import SoftmaxCrossEntropy
+from .feedback import (
+    Mistake,
+    call,
+    close,
+    describe,
+    expect_array,
+    expect_number,
+    expect_tuple,
+    run_check,
+)
+
+SIZES = (6, 5, 4, 3)  # a small network: 6 inputs, hidden 5 and 4, 3 classes
+NAMES = ("W0", "b0", "W1", "b1", "W2", "b2")
+FROM_THE_LOSS = ("W2", "b2", "W1", "b1", "W0", "b0")  # the order backpropagation computes them
+
+
+def _small_problem(seed=0):
+    """Random parameters (non-zero biases), a batch of 4 images and their labels."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        params[f"W{i}"] = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        params[f"b{i}"] = rng.normal(0.0, 0.1, size=n_out)
+    X = rng.standard_normal((4, SIZES[0]))
+    y = np.array([0, 2, 1, 2])
+    return params, X, y
+
+
+def reference_forward(params, X, y, relus=(True, True)):
+    """The loss and caches of the network (optionally without one of its ReLUs, to spot that bug)."""
+    z0 = X @ params["W0"] + params["b0"]
+    h0 = np.maximum(z0, 0) if relus[0] else z0
+    z1 = h0 @ params["W1"] + params["b1"]
+    h1 = np.maximum(z1, 0) if relus[1] else z1
+    logits = h1 @ params["W2"] + params["b2"]
+    caches = ((X, params["W0"]), z0, (h0, params["W1"]), z1, (h1, params["W2"]), (logits, y))
+    return float(SoftmaxCrossEntropy().forward(logits, y)), caches
+
+
+def reference_backward(caches, relu_steps=(True, True)):
+    """Every gradient from the caches (optionally skipping a ReLU's backward step, the classic bug)."""
+    (X, W0), z0, (h0, W1), z1, (h1, W2), (logits, y) = caches
+    loss = SoftmaxCrossEntropy()
+    loss.forward(logits, y)
+    dlogits = loss.backward()
+    dh1 = dlogits @ W2.T
+    dz1 = dh1 * (z1 > 0) if relu_steps[1] else dh1
+    dh0 = dz1 @ W1.T
+    dz0 = dh0 * (z0 > 0) if relu_steps[0] else dh0
+    return {
+        "W0": X.T @ dz0,
+        "b0": dz0.sum(axis=0),
+        "W1": h0.T @ dz1,
+        "b1": dz1.sum(axis=0),
+        "W2": h1.T @ dlogits,
+        "b2": dlogits.sum(axis=0),
+    }
+
+
+def check_init_params(init_params):
+    """``init_params(layer_sizes, rng) -> {"W0": ..., "b0": ..., ...}``: He weights, zero biases."""
+    return run_check("init_params", _diagnose_init_params, init_params)
+
+
+def _diagnose_init_params(init_params):
+    sizes = (300, 200, 100, 10)  # enough weights per layer to measure their spread
+    params = call(init_params, sizes, np.random.default_rng(0))
+    if not isinstance(params, dict):
+        raise Mistake(
+            f"it returned {describe(params)}; return a dict of arrays named W0, b0, W1, ..."
+        )
+    if sorted(params) != sorted(NAMES):
+        raise Mistake(
+            f"the names are {sorted(params)}; use W0, b0, W1, b1, W2, b2 for three layers, the "
+            "names mlp_lib.MLP.parameters() uses",
+            "names",
+        )
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        W = params[f"W{i}"]
+        if np.shape(W) == (n_out, n_in):
+            raise Mistake(
+                f"W{i} has shape {np.shape(W)}: transposed; store it as (n_in, n_out) = ({n_in}, {n_out})",
+                "W-transposed",
+            )
+        W = expect_array(W, f"W{i}", (n_in, n_out))
+        b = expect_array(params[f"b{i}"], f"b{i}", (n_out,))
+        if np.any(b != 0):
+            raise Mistake(
+                f"b{i} is not zero: biases start at 0 (the random weights already break the symmetry)",
+                "random-biases",
+            )
+        want = np.sqrt(2.0 / n_in)
+        if abs(W.std() / want - 1) > 0.1:
+            cause = (
+                "2 / n_in is the variance; use its square root"
+                if abs(W.std() / (2.0 / n_in) - 1) < 0.1
+                else "He uses N(0, 2 / n_in)"
+            )
+            raise Mistake(
+                f"W{i} has standard deviation {W.std():.4f}, expected {want:.4f}: {cause}",
+                "wrong-scale",
+            )
+    return "W0..W2 He-initialised with shape (n_in, n_out), biases b0..b2 zero"
+
+
+def check_forward(forward):
+    """``forward(params, X, y) -> (loss, caches)`` for Linear, ReLU, Linear, ReLU, Linear, loss."""
+    return run_check("forward", _diagnose_forward, forward)
+
+
+def _diagnose_forward(forward):
+    params, X, y = _small_problem()
+    want, want_caches = reference_forward(params, X, y)
+    result = expect_tuple(call(forward, params, X, y), "forward", 2, "(loss, caches)")
+    loss, caches = result
+    loss = expect_number(loss, "the loss")
+    if not np.isclose(loss, want):
+        for relus, which in (((False, True), "first"), ((True, False), "second")):
+            if np.isclose(loss, reference_forward(params, X, y, relus)[0]):
+                raise Mistake(
+                    f"the loss is that of a network without the {which} ReLU: apply relu_forward after that linear layer",
+                    "missing-relu",
+                )
+        raise Mistake(f"the loss is {loss:.4f}, expected {want:.4f} for the same parameters")
+    names = "(X, W0), z0, (h0, W1), z1, (h1, W2), (logits, y)"
+    if not (isinstance(caches, tuple | list) and len(caches) == 6):
+        raise Mistake(f"caches should be the 6 caches {names}; got {describe(caches)}", "caches")
+    for k, (got, expected) in enumerate(zip(caches, want_caches)):
+        if not _same_cache(got, expected):
+            raise Mistake(
+                f"caches[{k}] is not what backward expects; the order is {names}", "caches"
+            )
+    return f"loss {want:.4f} on a small network, and the 6 caches in the order backward unpacks"
+
+
+def _same_cache(got, expected):
+    if isinstance(expected, tuple):
+        return (
+            isinstance(got, tuple | list)
+            and len(got) == 2
+            and all(_same_cache(g, e) for g, e in zip(got, expected))
+        )
+    return close(got, expected)
+
+
+def check_backward(backward):
+    """``backward(caches) -> grads``: dL/d(every parameter) by the chain rule, from the caches."""
+    return run_check("backward", _diagnose_backward, backward)
+
+
+def _diagnose_backward(backward):
+    params, X, y = _small_problem()
+    _, caches = reference_forward(params, X, y)
+    want = reference_backward(caches)
+    grads = call(backward, caches)
+    if not isinstance(grads, dict):
+        raise Mistake(f"return a dict of gradients named {', '.join(NAMES)}; got {describe(grads)}")
+    if sorted(grads) != sorted(NAMES):
+        raise Mistake(
+            f"the gradients are named {sorted(grads)}; return {', '.join(NAMES)}", "names"
+        )
+    for skipped, which, variable in ((1, "second", "dz1 = dh1"), (0, "first", "dz0 = dh0")):
+        steps = (skipped != 0, skipped != 1)
+        bug = reference_backward(caches, steps)
+        if all(close(grads[name], bug[name]) for name in NAMES):
+            raise Mistake(
+                f"the gradients are those of a backward pass that skips the {which} ReLU's backward "
+                f"step ({variable}): apply relu_backward there; a unit that was off passes no gradient",
+                "skipped-relu-backward",
+            )
+    for name in FROM_THE_LOSS:  # the first wrong gradient, counted from the loss, points at the bug
+        got = grads[name]
+        if np.ndim(got) == 2 and np.shape(got) == want[name].shape[::-1]:
+            raise Mistake(
+                f"d{name} has shape {np.shape(got)}: transposed; it must have {name}'s shape {want[name].shape}",
+                "transposed",
+            )
+        got = expect_array(got, f"d{name}", want[name].shape)
+        if not close(got, want[name]):
+            right = FROM_THE_LOSS[: FROM_THE_LOSS.index(name)]
+            before = f" ({', '.join(right)} are right)" if right else ""
+            raise Mistake(
+                f"d{name} is wrong{before}: the bug is in the step that computes it from the gradient above"
+            )
+    return "all six gradients match, from dW2 back to db0"
+
+
+def check_numerical_partial(numerical_partial):
+    """``numerical_partial(f, a, index) -> float``: the central difference for one entry of ``a``."""
+    return run_check("numerical_partial", _diagnose_numerical_partial, numerical_partial)
+
+
+def _diagnose_numerical_partial(numerical_partial):
+    a = np.random.default_rng(0).standard_normal((3, 4)) + 1.0
+    saved = a.copy()
+    index = (1, 2)
+    exact = np.cos(saved[index]) * saved[index] ** 2 + 2 * saved[index] * np.sin(saved[index])
+
+    def f():
+        return float(np.sum(np.sin(a) * a**2))
+
+    got = call(numerical_partial, f, a, index)
+    if not np.array_equal(a, saved):
+        raise Mistake(
+            "a[index] was not put back after the nudges: restore it (a[index] = saved)",
+            "not-restored",
+        )
+    got = expect_number(got, "the slope for a[index]")
+    if np.isclose(got, 2 * exact, rtol=1e-4):
+        raise Mistake(
+            "twice the slope: f(a + eps) and f(a - eps) are 2 * eps apart, divide by 2 * eps",
+            "divided-by-eps",
+        )
+    error = abs(got - exact) / abs(exact)
+    if 1e-8 < error < 1e-3:
+        raise Mistake(
+            f"relative error {error:.1e}: it looks one-sided; use (f(a + eps) - f(a - eps)) / (2 * eps)",
+            "one-sided",
+        )
+    if error >= 1e-3:
+        raise Mistake(f"got {got:.6f}, the exact slope is {exact:.6f}")
+    return "central difference for one entry, which is restored afterwards"
+
+
+def check_predict(predict):
+    """``predict(params, X) -> (N,) labels``: the class with the largest logit for each image."""
+    return run_check("predict", _diagnose_predict, predict)
+
+
+def _diagnose_predict(predict):
+    params, X, y = _small_problem()
+    _, caches = reference_forward(params, X, y)
+    logits = caches[-1][0]  # (4, 3)
+    got = call(predict, params, X)
+    if np.shape(got) == (logits.shape[1],):
+        raise Mistake(
+            "one answer per class: argmax over axis 0 runs down the images; use axis=1",
+            "wrong-axis",
+        )
+    if np.shape(got) == logits.shape:
+        raise Mistake(
+            "it returned the scores; return the class with the largest score, .argmax(axis=1)",
+            "returned-scores",
+        )
+    got = expect_array(got, "the predictions", (len(X),))
+    if not np.array_equal(got, logits.argmax(axis=1)):
+        raise Mistake(f"predicted {got.tolist()}, expected {logits.argmax(axis=1).tolist()}")
+    return "one class per image, the largest logit"

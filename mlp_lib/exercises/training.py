@@ -1,0 +1,233 @@
+"""Checks for notebook 05: the SGD update, mini-batches and the training loop.
+
+The training loop is checked with a stand-in for the model that records every batch it is given:
+each image's first pixel is its row number, so the check can tell which images came together,
+with which labels, in which order, and whether every image was seen once per epoch.
+"""
+
+import numpy as np
+
+from .feedback import Mistake, call, describe, run_check
+
+N_IMAGES, BATCH = 10, 4  # 10 does not divide by 4: the last batch of each epoch has 2 images
+LABELS = (np.arange(N_IMAGES) * 7 + 3) % 10  # every label differs from its neighbours'
+
+
+def _images():
+    """(10, 3) images whose first pixel is the image's row number."""
+    X = np.zeros((N_IMAGES, 3))
+    X[:, 0] = np.arange(N_IMAGES)
+    return X
+
+
+class RecordingModel:
+    """Stands in for an MLP in a training loop: records each batch; every gradient is 1.
+
+    ``loss`` returns 1.0, 2.0, 3.0, ... (the step number), so the check can also verify the
+    list of losses the loop returns.
+    """
+
+    def __init__(self):
+        self.params = {"W": np.zeros(2)}
+        self.grads = {"W": np.ones(2)}
+        self.batches = []  # (row numbers, labels) of every batch, in order
+
+    def loss(self, X, y, training=False):
+        self.batches.append((np.asarray(X)[:, 0].astype(int), np.asarray(y).copy()))
+        return float(len(self.batches))
+
+    def backward(self):
+        pass
+
+    def parameters(self):
+        return self.params
+
+    def gradients(self):
+        return self.grads
+
+
+def check_sgd_update(sgd_update):
+    """``sgd_update(params, grads, lr)``: p <- p - lr * dL/dp, in place, for every array."""
+    return run_check("sgd_update", _diagnose_sgd_update, sgd_update)
+
+
+def _diagnose_sgd_update(sgd_update):
+    rng = np.random.default_rng(0)
+    params = {
+        "W0": rng.standard_normal((3, 2)),
+        "b0": rng.standard_normal(2),
+        "W1": rng.standard_normal((2, 2)),
+    }
+    grads = {name: rng.standard_normal(p.shape) for name, p in params.items()}
+    arrays = dict(params)  # the model's own arrays: they are the ones that must change
+    before = {name: p.copy() for name, p in params.items()}
+    grads_before = {name: g.copy() for name, g in grads.items()}
+    lr = 0.5
+    call(sgd_update, params, grads, lr)
+    if any(not np.array_equal(grads[name], grads_before[name]) for name in grads):
+        raise Mistake("it changed the gradients; change only the parameters", "changed-grads")
+    want = {name: before[name] - lr * grads[name] for name in params}
+    if any(params[name] is not arrays[name] for name in params):
+        raise Mistake(
+            "it put new arrays into the dictionary (params[name] = ...), but the model keeps its "
+            "own arrays, which did not change. Change them in place: p -= lr * grads[name]",
+            "replaced-not-in-place",
+        )
+    changed = [name for name in params if not np.array_equal(arrays[name], before[name])]
+    if not changed:
+        raise Mistake(
+            "no parameter changed. `p = p - lr * g` makes a new array and leaves the model's "
+            "array as it was: update in place, p -= lr * g",
+            "not-in-place",
+        )
+    if len(changed) < len(params):
+        raise Mistake(
+            f"only {', '.join(changed)} changed: is there a `return` inside the loop?",
+            "stopped-early",
+        )
+    for name in params:
+        if np.allclose(arrays[name], before[name] + lr * grads[name]):
+            raise Mistake("the parameters moved uphill: subtract the gradient, p -= lr * g", "sign")
+        if np.allclose(arrays[name], before[name] - grads[name]):
+            raise Mistake("the step ignores the learning rate: p -= lr * g", "lr-ignored")
+        if not np.allclose(arrays[name], want[name]):
+            raise Mistake(f"{name} has the wrong values after the step: p <- p - lr * g")
+    return "every parameter array moved by -lr * gradient, in place"
+
+
+def check_minibatches(minibatches):
+    """``minibatches(X, y, batch_size, rng) -> iterable of (X_batch, y_batch)`` for one epoch."""
+    return run_check("minibatches", _diagnose_minibatches, minibatches)
+
+
+def _diagnose_minibatches(minibatches):
+    X, y = _images(), LABELS.copy()
+    rng = np.random.default_rng(0)
+    first = _collect(minibatches, X, y, rng)
+    second = _collect(minibatches, X, y, rng)
+    _check_epochs(first, y, epochs=1)
+    again = _collect(minibatches, X, y, np.random.default_rng(0))
+    if not all(np.array_equal(a[0], b[0]) for a, b in zip(first, again)):
+        raise Mistake(
+            "the same generator state gave different orders: shuffle with the rng argument, not np.random",
+            "ignores-rng",
+        )
+    if all(np.array_equal(a[0], b[0]) for a, b in zip(first, second)):
+        raise Mistake(
+            "two epochs with the same generator came out in the same order: draw the permutation from rng on every call",
+            "same-order",
+        )
+    return "every image once per epoch, with its own label, in a new random order, the last batch smaller"
+
+
+def _collect(minibatches, X, y, rng):
+    batches = []
+    generator = call(minibatches, X, y, BATCH, rng)
+    for item in call(list, generator, name="minibatches", source=minibatches):
+        if not (isinstance(item, tuple | list) and len(item) == 2):
+            raise Mistake(f"each batch should be a pair (X_batch, y_batch); got {describe(item)}")
+        X_batch, y_batch = item
+        batches.append((np.asarray(X_batch)[:, 0].astype(int), np.asarray(y_batch)))
+    return batches
+
+
+def _check_epochs(batches, y, epochs):
+    """The classic mistakes of a mini-batch loop, read from the (rows, labels) of every batch."""
+    steps_per_epoch = -(-N_IMAGES // BATCH)  # 3: batches of 4, 4 and 2
+    sizes = [len(rows) for rows, _ in batches]
+    if any(not np.array_equal(labels, y[rows]) for rows, labels in batches):
+        raise Mistake(
+            "some labels no longer belong to their images: images and labels were shuffled "
+            "separately. Draw one permutation and index both with it: X[order], y[order]",
+            "shuffled-separately",
+        )
+    if len(batches) == epochs * (N_IMAGES // BATCH) and all(size == BATCH for size in sizes):
+        raise Mistake(
+            f"with {N_IMAGES} images in batches of {BATCH} there are {steps_per_epoch} batches per "
+            f"epoch, the last of {N_IMAGES % BATCH}; it was dropped. Loop over every start "
+            "position, range(0, N, batch_size)",
+            "last-batch-dropped",
+        )
+    if len(batches) != epochs * steps_per_epoch or any(size > BATCH for size in sizes):
+        raise Mistake(
+            f"expected {epochs * steps_per_epoch} batches of at most {BATCH} images for {epochs} "
+            f"epoch(s) of {N_IMAGES} images; got sizes {sizes}"
+        )
+    orders = [
+        np.concatenate(
+            [rows for rows, _ in batches[e * steps_per_epoch : (e + 1) * steps_per_epoch]]
+        )
+        for e in range(epochs)
+    ]
+    for order in orders:
+        if sorted(order.tolist()) != list(range(N_IMAGES)):
+            raise Mistake(
+                "an epoch skipped some images and repeated others: shuffle with a permutation, "
+                "rng.permutation(N), so that every image comes exactly once",
+                "with-replacement",
+            )
+    if np.array_equal(orders[0], np.arange(N_IMAGES)):
+        raise Mistake(
+            "the images come in file order: shuffle them, order = rng.permutation(N)", "no-shuffle"
+        )
+    if epochs > 1 and all(np.array_equal(order, orders[0]) for order in orders):
+        raise Mistake(
+            "every epoch has the same order: draw a new permutation at the start of each epoch",
+            "shuffled-once",
+        )
+    return orders
+
+
+def check_train_by_hand(train_by_hand):
+    """``train_by_hand(model, X, y, *, epochs, batch_size, lr, seed) -> losses`` (plain SGD)."""
+    return run_check("train_by_hand", _diagnose_train_by_hand, train_by_hand)
+
+
+def _diagnose_train_by_hand(train_by_hand):
+    model, lr, epochs = RecordingModel(), 0.5, 2
+    losses = call(
+        train_by_hand,
+        model,
+        _images(),
+        LABELS.copy(),
+        epochs=epochs,
+        batch_size=BATCH,
+        lr=lr,
+        seed=0,
+    )
+    if not model.batches:
+        raise Mistake(
+            "model.loss was never called: compute the loss of each batch with model.loss(X[batch], y[batch])"
+        )
+    orders = _check_epochs(model.batches, LABELS, epochs)
+    steps = len(model.batches)
+    if (
+        losses is None
+        or len(losses) != steps
+        or not np.allclose(np.asarray(losses, dtype=float), np.arange(1, steps + 1))
+    ):
+        raise Mistake(
+            f"return the list of the {steps} batch losses, in order; got {describe(losses)}",
+            "losses",
+        )
+    W = model.params["W"]
+    if np.allclose(W, 0):
+        raise Mistake(
+            "the parameters never changed: after model.backward(), update them with the gradients",
+            "no-update",
+        )
+    if not np.allclose(W, -lr * steps):
+        raise Mistake(
+            f"after {steps} steps with gradient 1 and lr {lr}, a parameter should be {-lr * steps}, got {W[0]:g}: p -= lr * g at every step",
+            "update",
+        )
+    rng = np.random.default_rng(0)
+    fit_orders = [rng.permutation(N_IMAGES) for _ in range(epochs)]
+    if not all(np.array_equal(a, b) for a, b in zip(orders, fit_orders)):
+        raise Mistake(
+            "it trains correctly, but shuffles differently from mlp_lib.fit, so the comparison "
+            "with fit will fail: create rng = np.random.default_rng(seed) once, then draw "
+            "rng.permutation(len(X)) at the start of each epoch",
+            "order-differs-from-fit",
+        )
+    return "shuffles every epoch, keeps labels with their images, takes the last smaller batch, steps against the gradient"

@@ -1,0 +1,447 @@
+"""tools/make_student_edition.py: the student edition has no solutions, and nbgrader grades it.
+
+The solution text is found here with our own simple parsing of the teacher notebooks' JSON, not
+with the tool's functions, so that a bug in the tool cannot hide itself. The last test runs real
+nbgrader (generate_assignment, then autograde) on notebooks 02-04 in a temporary course folder.
+"""
+
+import ast
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import make_student_edition as tool  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.S | re.M)
+DETAILS = re.compile(r"<details>(.*?)</details>", re.S)
+STUB = "# YOUR CODE HERE\n{indent}raise NotImplementedError()"
+
+
+def teacher(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def hidden_parts(cell):
+    """The parts of a teacher cell that students must not see: solution regions, folded solutions."""
+    text = source(cell)
+    return REGION.findall(text) + (DETAILS.findall(text) if cell["cell_type"] == "markdown" else [])
+
+
+def visible_text(nb):
+    """Everything of a teacher notebook that students may see: its cells minus the hidden parts."""
+    return "\n".join(DETAILS.sub("", REGION.sub("", source(cell))) for cell in nb["cells"])
+
+
+def distinctive_lines():
+    """Every line of a solution that does not also appear in the text given to students.
+
+    A line such as `exp = np.exp(z)` is both in a solution (stable_softmax) and in code shown on
+    purpose (naive_softmax); `X_std = (X_train - 0.1307) / 0.3081` is in a solution and in the
+    question that asks for it. Such lines cannot tell whether a solution leaked; every other can.
+    """
+    nbs = [teacher(path) for path in NOTEBOOKS]
+    given = "\n".join(visible_text(nb) for nb in nbs)
+    lines = {
+        line.strip()
+        for nb in nbs
+        for cell in nb["cells"]
+        for part in hidden_parts(cell)
+        for line in part.splitlines()
+    }
+    return sorted(line for line in lines if len(line) > 8 and line not in given)
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("edition") / "student"
+    written = tool.make(outdir, NOTEBOOKS)
+    assert [p.name for p in written] == [p.name for p in NOTEBOOKS]
+    return outdir
+
+
+def student(edition, path):
+    return json.loads((edition / path.name).read_text(encoding="utf-8"))
+
+
+def kept_cells(nb):
+    """The teacher cells that remain in the edition: all but those holding only folded solutions."""
+    return [
+        c for c in nb["cells"] if c["cell_type"] == "code" or DETAILS.sub("", source(c)).strip()
+    ]
+
+
+def test_the_teacher_notebooks_have_solutions_to_remove():
+    counts = {
+        path.name[:2]: sum(len(REGION.findall(source(c))) for c in teacher(path)["cells"])
+        for path in NOTEBOOKS
+    }
+    assert all(counts[n] >= 3 for n in ("01", "02", "03", "04")), counts
+    assert len(distinctive_lines()) > 100
+
+
+def test_the_edition_has_all_nine_notebooks_and_the_pages_they_link_to(edition):
+    names = sorted(p.name for p in edition.iterdir())
+    assert names == sorted([p.name for p in NOTEBOOKS] + ["README.md", "glossary.md", "shapes.md"])
+
+
+def test_no_solution_text_appears_in_the_student_edition(edition):
+    everything = "\n".join(source(c) for path in NOTEBOOKS for c in student(edition, path)["cells"])
+    assert "BEGIN SOLUTION" not in everything and "END SOLUTION" not in everything
+    assert "<details>" not in everything and "<summary>" not in everything
+    leaked = [line for line in distinctive_lines() if line in everything]
+    assert leaked == []
+
+
+def test_outputs_execution_counts_and_widget_state_are_cleared(edition):
+    for path in NOTEBOOKS:
+        nb = student(edition, path)
+        assert "widgets" not in nb["metadata"]
+        for cell in nb["cells"]:
+            assert "execution" not in cell["metadata"]
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_every_stub_keeps_the_signature_and_docstring_and_is_valid_python(edition):
+    n_stubs = 0
+    for path in NOTEBOOKS:
+        for cell, stub in zip(
+            kept_cells(teacher(path)), student(edition, path)["cells"], strict=True
+        ):
+            if not REGION.search(source(cell)):
+                continue
+            expected = REGION.sub(
+                lambda m: (
+                    (indent := re.match(r"[ \t]*", m.group(0)).group(0))
+                    + STUB.format(indent=indent)
+                    + "\n"
+                ),
+                source(cell),
+            )
+            assert source(stub) == expected.rstrip("\n")
+            tree = ast.parse(source(stub))
+            for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
+                assert ast.get_docstring(function), f"{path.name}: {function.name} has no docstring"
+                n_stubs += 1
+    assert n_stubs >= 25
+
+
+def test_checks_and_setup_are_read_only_and_nbgrader_metadata_is_dropped(edition):
+    for path in NOTEBOOKS:
+        for cell, out in zip(
+            kept_cells(teacher(path)), student(edition, path)["cells"], strict=True
+        ):
+            meta = cell["metadata"].get("nbgrader", {})
+            assert "nbgrader" not in out["metadata"]
+            locked = bool(meta.get("locked") or meta.get("grade"))
+            assert out["metadata"].get("editable", True) is not locked
+            if meta.get("grade"):
+                assert source(out).startswith("check_")
+
+
+def test_the_nbgrader_source_keeps_regions_and_metadata_and_drops_folded_solutions(tmp_path):
+    path = ROOT / "notebooks" / "03_relu_and_softmax_cross_entropy.ipynb"
+    tool.make(tmp_path, [path], nbgrader_source=True)
+    out = json.loads((tmp_path / path.name).read_text())
+    original = teacher(path)
+    assert [c["metadata"].get("nbgrader") for c in out["cells"]] == [
+        c["metadata"].get("nbgrader") for c in kept_cells(original)
+    ]
+    text = "\n".join(source(c) for c in out["cells"])
+    assert text.count("### BEGIN SOLUTION") == sum(
+        len(REGION.findall(source(c))) for c in original["cells"]
+    )
+    assert "<details>" not in text
+
+
+# ---- errors: a clear message, and nothing written ----------------------------------------------
+
+
+def tiny_notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = list(cells)
+    return nb
+
+
+def solution_cell(text, grade_id="answer"):
+    cell = nbformat.v4.new_code_cell(text)
+    cell.metadata["nbgrader"] = {
+        "grade": False,
+        "grade_id": grade_id,
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+    }
+    return cell
+
+
+def grade_cell(text, grade_id="check", points=1):
+    cell = nbformat.v4.new_code_cell(text)
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": grade_id,
+        "locked": True,
+        "schema_version": 3,
+        "solution": False,
+    }
+    if points is not None:
+        cell.metadata["nbgrader"]["points"] = points
+    return cell
+
+
+GOOD = (
+    'def f(x):\n    """Double x."""\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION'
+)
+
+BAD_MARKUP = [
+    (
+        [nbformat.v4.new_code_cell(GOOD)],
+        r"cell 0: a ### BEGIN SOLUTION region in a cell that is not an nbgrader solution cell",
+    ),
+    (
+        [solution_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x")],
+        r"BEGIN SOLUTION without an ### END SOLUTION",
+    ),
+    (
+        [solution_cell("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION")],
+        r"inside another solution region",
+    ),
+    (
+        [solution_cell("### END SOLUTION\n### BEGIN SOLUTION")],
+        r"END SOLUTION without a ### BEGIN SOLUTION",
+    ),
+    ([solution_cell("def f(x):\n    return x")], r"has no ### BEGIN SOLUTION .* region"),
+    (
+        [solution_cell(GOOD), grade_cell("check(f)", grade_id="answer")],
+        r"grade_id 'answer' is used twice",
+    ),
+    ([grade_cell("check(f)", points=None)], r"grade cell 'check' needs a number of points"),
+    ([grade_cell("check(f)", grade_id="check f")], r"grade_id 'check f' must be letters"),
+    (
+        [
+            nbformat.v4.new_markdown_cell(
+                "1. Why?\n\n<details><summary>Solution</summary>\n\nBecause."
+            )
+        ],
+        r"not closed with </details>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("cells", "message"), BAD_MARKUP)
+def test_inconsistent_markup_is_refused_with_a_message_that_says_where(tmp_path, cells, message):
+    path = tmp_path / "teacher" / "01_x.ipynb"
+    path.parent.mkdir()
+    nbformat.write(tiny_notebook(*cells), path)
+    with pytest.raises(tool.MarkupError, match=message):
+        tool.make(tmp_path / "out", [path])
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_reports_the_error_and_writes_nothing(tmp_path, capsys):
+    good, bad = tmp_path / "01_good.ipynb", tmp_path / "02_bad.ipynb"
+    nbformat.write(tiny_notebook(solution_cell(GOOD)), good)
+    nbformat.write(tiny_notebook(nbformat.v4.new_code_cell(GOOD)), bad)
+    assert tool.main([str(tmp_path / "out"), str(good), str(bad)]) == 1
+    assert "error: 02_bad.ipynb, cell 0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_writing_over_the_teacher_notebooks_is_refused(tmp_path):
+    with pytest.raises(tool.MarkupError, match="would overwrite them"):
+        tool.make(ROOT / "notebooks", NOTEBOOKS[:1])
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(tiny_notebook(solution_cell(GOOD)), path)
+    with pytest.raises(tool.MarkupError, match="would overwrite them"):
+        tool.make(tmp_path, [path])
+
+
+def test_a_small_notebook_gets_its_stub_and_loses_its_solution_only_cell(tmp_path):
+    path = tmp_path / "teacher" / "01_x.ipynb"
+    path.parent.mkdir()
+    folded = nbformat.v4.new_markdown_cell(
+        "<details><summary>Solution</summary>\n\n2 * x\n</details>"
+    )
+    nbformat.write(tiny_notebook(solution_cell(GOOD), grade_cell("check(f)"), folded), path)
+    tool.make(tmp_path / "out", [path])
+    cells = nbformat.read(tmp_path / "out" / path.name, as_version=4).cells
+    assert len(cells) == 2
+    assert (
+        cells[0].source
+        == 'def f(x):\n    """Double x."""\n    # YOUR CODE HERE\n    raise NotImplementedError()'
+    )
+    assert cells[1].metadata == {"editable": False, "deletable": False}
+
+
+# ---- executing the edition: stubs answered by the checks, filled stubs run ----------------------
+
+
+def execute(nb, folder):
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        startup_timeout=300,  # a busy machine can take a while to start a kernel
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(folder)}},
+    )
+    client.execute()
+    return nb
+
+
+def stderr_of(cell):
+    return "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
+
+
+def test_the_unfilled_edition_answers_not_written_yet_without_a_traceback(edition):
+    nb = nbformat.read(edition / "03_relu_and_softmax_cross_entropy.ipynb", as_version=4)
+    execute(nb, edition)
+    checks = [
+        cell for cell in nb.cells if cell.cell_type == "code" and cell.source.startswith("check_")
+    ]
+    assert len(checks) == 7
+    for cell in checks:
+        assert stderr_of(cell).startswith("✗ ") and "not written yet" in stderr_of(cell)
+        assert not any(o.output_type == "error" for o in cell.outputs)
+
+
+def test_stubs_filled_with_the_right_code_make_every_later_cell_run(edition, tmp_path):
+    path = ROOT / "notebooks" / "03_relu_and_softmax_cross_entropy.ipynb"
+    nb = nbformat.read(edition / path.name, as_version=4)
+    for cell, original in zip(nb.cells, kept_cells(teacher(path)), strict=True):
+        for region in REGION.finditer(source(original)):  # the student types in the solution
+            body = region.group(1)
+            indent = re.match(r"[ \t]*", region.group(0)).group(0)
+            cell.source = cell.source.replace(
+                STUB.format(indent=indent), body.strip("\n").lstrip(" \t"), 1
+            )
+    assert "NotImplementedError" not in "".join(c.source for c in nb.cells)
+    execute(nb, edition)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert bool(errors) == ("raises-exception" in cell.metadata.get("tags", [])), cell.source[
+            :80
+        ]
+        if cell.source.startswith("check_"):
+            assert stderr_of(cell) == "" and "✓ " in "".join(
+                o.get("text", "") for o in cell.outputs
+            )
+
+
+# ---- nbgrader: generate_assignment, then autograde ---------------------------------------------
+
+ROUND_TRIP = [
+    ROOT / "notebooks" / name
+    for name in (
+        "02_the_fully_connected_layer.ipynb",
+        "03_relu_and_softmax_cross_entropy.ipynb",
+        "04_backpropagation.ipynb",
+    )
+]
+
+
+def nbgrader(course, *args, timeout=900):
+    """Run the nbgrader command in ``course``; stop it and its kernels if it overruns."""
+    bin_dir = Path(sys.executable).parent  # nbgrader calls `alembic` by name: it must be on PATH
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        HOME=str(course.parent / "home"),
+        OPENBLAS_NUM_THREADS="1",
+    )
+    process = subprocess.Popen(
+        [str(bin_dir / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def scores(course, student_id):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission("ps1", student_id)
+        grades = {
+            (nb.name[:2], grade.name): (grade.score, grade.max_score)
+            for nb in submission.notebooks
+            for grade in nb.grades
+        }
+        return submission.score, submission.max_score, grades
+
+
+@pytest.mark.slow
+def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_exactly_one_exercise_from_a_wrong_function(
+    tmp_path,
+):
+    pytest.importorskip("nbgrader", reason="nbgrader is in the dev extra: pip install -e '.[dev]'")
+    course = tmp_path / "course"
+    (tmp_path / "home").mkdir()
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.CourseDirectory.course_id = "digits"\nc.Execute.timeout = 300\n'
+    )
+    tool.make(course / "source" / "ps1", ROUND_TRIP, nbgrader_source=True)
+    nbgrader(course, "generate_assignment", "ps1")
+
+    ours = (
+        tmp_path / "ours"
+    )  # nbgrader's release and our tool's student edition are the same notebooks
+    tool.make(ours, ROUND_TRIP)
+    for path in ROUND_TRIP:
+        release = nbformat.read(course / "release" / "ps1" / path.name, as_version=4)
+        edition = nbformat.read(ours / path.name, as_version=4)
+        assert [c.source for c in release.cells] == [c.source for c in edition.cells]
+
+    for student_id in ("teacher", "wrong"):
+        folder = course / "submitted" / student_id / "ps1"
+        folder.mkdir(parents=True)
+        for path in ROUND_TRIP:
+            (folder / path.name).write_text(path.read_text())
+    wrong = course / "submitted" / "wrong" / "ps1" / ROUND_TRIP[1].name
+    text = wrong.read_text()
+    assert text.count("return dout * (z > 0)") == 1
+    wrong.write_text(
+        text.replace("return dout * (z > 0)", "return dout * (z >= 0)")
+    )  # ReLU's gradient at 0
+    nbgrader(course, "autograde", "ps1", "--create")
+
+    score, max_score, grades = scores(course, "teacher")
+    assert max_score == 23 and score == max_score, {k: v for k, v in grades.items() if v[0] != v[1]}
+    score, max_score, grades = scores(course, "wrong")
+    lost = {key: value for key, value in grades.items() if value[0] != value[1]}
+    assert lost == {("03", "check_relu_backward"): (0.0, 1.0)}
+    assert score == max_score - 1
