@@ -12,6 +12,7 @@ The pieces, one module each:
 - ``recipe``      ``Recipe``: every setting of a training run, and ``train_recipe``
 - ``presets``     named recipes;  ``ladder``: notebook 08's path from the seed to the best one
 - ``metrics``, ``gradcheck``, ``plots``, ``checks`` (argument checks), ``atomic`` (safe writes)
+- ``threads``     how many threads NumPy's matrix products use (one, unless the CPUs are free)
 - ``playground``  the interactive panel of notebook 07;  ``cli``: ``python -m mlp_lib``
 """
 
@@ -34,9 +35,12 @@ from .model import MLP, ModelFormatError
 from .optim import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 from .presets import PRESETS
 from .recipe import Recipe, train_recipe
+from .threads import apply_environment, set_blas_threads
 from .train import DivergenceError, Evaluation, History, StopTraining, evaluate, fit
 
 __version__ = "0.1.0"
+
+apply_environment()  # one BLAS thread outside training, unless MLP_LIB_BLAS_THREADS says otherwise
 
 __all__ = [
     "DATASETS",
@@ -74,6 +78,7 @@ __all__ = [
     "preprocess_drawing",
     "read_idx",
     "relative_error",
+    "set_blas_threads",
     "softmax",
     "train_recipe",
     "write_idx",

@@ -184,9 +184,10 @@ def run_train(args):
         raise ValueError(f"model files end in .npz, got {args.save}; try {args.save.stem}.npz")
     model, optimizer, augment = build(recipe)  # only to say what will be trained
     pixels = "[0, 1]" if recipe.normalize else "0..255"
+    held_out = f", the last {recipe.validation} held out to validate" if recipe.validation else ""
     print(
-        f"dataset {recipe.dataset}: {recipe.train_size or 'all'} training images, pixels in "
-        f"{pixels}{f', augmented with {augment}' if augment else ''}"
+        f"dataset {recipe.dataset}: {recipe.train_size or 'all'} training images{held_out}, "
+        f"pixels in {pixels}{f', augmented with {augment}' if augment else ''}"
     )
     print(
         f"training {model} with {optimizer} ({recipe.lr_schedule} schedule), batch size "
@@ -197,10 +198,12 @@ def run_train(args):
     def report_epoch(info):
         if info.epoch_end:
             h = info.history
+            validated = (
+                f", validation accuracy {100 * h.val_accuracy[-1]:.2f}%" if h.val_accuracy else ""
+            )
             say(
                 f"epoch {info.epoch}/{recipe.epochs}: train accuracy "
-                f"{100 * h.train_accuracy[-1]:.2f}%, test accuracy {100 * h.val_accuracy[-1]:.2f}% "
-                f"({h.epoch_seconds[-1]:.1f} s)"
+                f"{100 * h.train_accuracy[-1]:.2f}%{validated} ({h.epoch_seconds[-1]:.1f} s)"
             )
 
     result = train_recipe(
@@ -208,6 +211,8 @@ def run_train(args):
     )
     model = result.model
     print(f"trained in {result.history.seconds:.1f} s")
+    if result.validation is not None:
+        print(f"validation accuracy: {result.validation}")
     if args.save is not None:  # the model first: a failed plot must not lose it
         model.save(
             args.save, preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize

@@ -11,6 +11,7 @@ The command line, the presets, notebook 08's ladder and the playground all descr
 
 from dataclasses import dataclass, field, fields
 from dataclasses import replace as _replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,6 +52,9 @@ def _check_train_size(value):
     return None if value is None else check_int("train_size", value, low=1, hint="or None for all")
 
 
+VALIDATION_SIZE = 10_000  # the last 10,000 training images: as many as the test set
+
+
 # The settings that take one of a few values, and those values.
 CHOICES = {
     "dataset": DATASETS,
@@ -65,6 +69,7 @@ CHOICES = {
 CHECKS = {
     "dataset": lambda v: check_choice("dataset", v, CHOICES["dataset"]),
     "train_size": _check_train_size,
+    "validation": lambda v: check_int("validation", v, low=0, hint=f"try {VALIDATION_SIZE} or 0"),
     "normalize": lambda v: check_bool("normalize", v),
     "hidden_sizes": _check_hidden_sizes,
     "init": lambda v: check_choice("init", v, CHOICES["init"]),
@@ -90,7 +95,9 @@ def _setting(default, help, metavar=None):
 class Recipe:
     """Everything that decides one training run; every value is checked when a Recipe is made.
 
-    The data: ``dataset``, ``train_size`` (None: every training image), ``normalize``.
+    The data: ``dataset``, ``validation`` (the last N training images are held out: settings are
+    chosen by the accuracy on them, never on the test set), ``train_size`` (None: every training
+    image that is not held out), ``normalize``.
     The network: ``hidden_sizes``, ``init``, ``dropout``, ``dtype``.
     The training: ``optimizer``, ``lr``, ``lr_schedule``, ``weight_decay``, ``batch_size``,
     ``epochs``, ``shift`` (random shifts of the training images, in pixels), ``seed``.
@@ -101,6 +108,11 @@ class Recipe:
 
     dataset: str = _setting("mnist", "mnist (digits) or fashion-mnist (clothes)")
     train_size: int | None = _setting(None, "train on the first N training images only", "N")
+    validation: int = _setting(
+        VALIDATION_SIZE,
+        "hold out the last N training images to choose settings by (0: train on all)",
+        "N",
+    )
     normalize: bool = _setting(True, "pixels in [0, 1] (False: raw 0..255, as the seed program)")
     hidden_sizes: tuple = _setting((512, 256), "hidden layer sizes, e.g. 512,256", "H1,H2")
     init: str = _setting("he", "weight initialisation")
@@ -172,29 +184,58 @@ def build(recipe):
 
 @dataclass
 class RecipeResult:
-    """A trained ``model``, its training ``history``, its ``test`` evaluation, and its recipe."""
+    """A trained ``model``, its training ``history`` and its recipe.
+
+    ``validation``: its ``Evaluation`` on the held-out training images (None if the recipe holds
+    none out); ``test``: on the test set, measured once, at the end.
+    """
 
     recipe: Recipe
     model: MLP
     history: History
+    validation: Evaluation | None
     test: Evaluation
     train_images: int
 
 
-def train_recipe(recipe, *, data=None, data_dir=None, validate=True, callback=None, progress=False):
-    """Load the data, train the recipe's network and evaluate it on the whole test set.
+class Split(NamedTuple):
+    """The images a recipe trains on (X_fit, y_fit) and those it holds out (X_val, y_val)."""
+
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+
+
+def split_training_data(recipe, data):
+    """The recipe's training images and its validation images: the last ``recipe.validation``
+    of the training split are held out, and ``train_size`` takes the first N of the rest.
+
+    Shapes: X_fit (train_size, 784), X_val (validation, 784); views, nothing is copied.
+    """
+    _check_data(recipe, data)
+    n_available = len(data.X_train) - recipe.validation
+    n = n_available if recipe.train_size is None else recipe.train_size
+    return Split(
+        data.X_train[:n], data.y_train[:n], data.X_train[n_available:], data.y_train[n_available:]
+    )
+
+
+def train_recipe(recipe, *, data=None, data_dir=None, callback=None, progress=False):
+    """Load the data, train the recipe's network, evaluate it on the held-out and the test images.
 
     Parameters
     ----------
     recipe : Recipe (e.g. ``PRESETS["best"]``, or one with changes)
     data : a ``Dataset`` already in memory (matching the recipe's dataset and pixel scale);
         default: read from ``data_dir`` (see ``load_mnist``)
-    validate : record the held-out accuracy after every epoch (``history.val_accuracy``)
     callback : ``fit``'s: called with a ``StepInfo`` after every step; may raise ``StopTraining``
     progress : show a progress bar
 
-    Returns a ``RecipeResult``; ``history.seconds`` is the training time alone. Raises
-    ``DivergenceError`` (with the ``history`` so far) if training diverges.
+    The accuracy on the held-out images is recorded after every epoch (``history.val_accuracy``);
+    the test set is used once, after training. Returns a ``RecipeResult``; ``history.seconds`` is
+    the training time alone. Raises ``DivergenceError`` (with the ``history`` so far) if
+    training diverges.
     """
     if not isinstance(recipe, Recipe):
         raise TypeError(f"recipe must be a Recipe, got {type(recipe).__name__}; try Recipe()")
@@ -202,28 +243,28 @@ def train_recipe(recipe, *, data=None, data_dir=None, validate=True, callback=No
         data = load_dataset(
             recipe.dataset, normalize=recipe.normalize, dtype=recipe.dtype, data_dir=data_dir
         )
-    _check_data(recipe, data)
-    n = len(data.X_train) if recipe.train_size is None else recipe.train_size
-    X_train, y_train = data.X_train[:n], data.y_train[:n]
+    split = split_training_data(recipe, data)
+    held_out = recipe.validation > 0
     model, optimizer, augment = build(recipe)
     history = fit(
         model,
-        X_train,
-        y_train,
+        split.X_fit,
+        split.y_fit,
         epochs=recipe.epochs,
         batch_size=recipe.batch_size,
         optimizer=optimizer,
         seed=recipe.seed,
         lr_schedule=recipe.lr_schedule,
         augment=augment,
-        X_val=data.X_test if validate else None,
-        y_val=data.y_test if validate else None,
+        X_val=split.X_val if held_out else None,
+        y_val=split.y_val if held_out else None,
         callback=callback,
         progress=progress,
     )
     with np.errstate(over="ignore", invalid="ignore"):  # a run that overshot has huge logits
+        validation = evaluate(model, split.X_val, split.y_val) if held_out else None
         test = evaluate(model, data.X_test, data.y_test)
-    return RecipeResult(recipe, model, history, test, n)
+    return RecipeResult(recipe, model, history, validation, test, len(split.X_fit))
 
 
 def _check_data(recipe, data):
@@ -235,8 +276,15 @@ def _check_data(recipe, data):
             f"{recipe.dataset} with normalize={recipe.normalize}; pass "
             f"load_dataset({recipe.dataset!r}, normalize={recipe.normalize})"
         )
-    if recipe.train_size is not None and recipe.train_size > len(data.X_train):
+    n_available = len(data.X_train) - recipe.validation
+    if n_available <= 0:
         raise ValueError(
-            f"train_size {recipe.train_size} is larger than the {len(data.X_train)} training "
-            f"images; use at most {len(data.X_train)}, or None for all"
+            f"validation {recipe.validation} holds out all {len(data.X_train)} training images; "
+            f"hold out fewer, e.g. validation={len(data.X_train) // 6}"
+        )
+    if recipe.train_size is not None and recipe.train_size > n_available:
+        held_out = f" once {recipe.validation} are held out" if recipe.validation else ""
+        raise ValueError(
+            f"train_size {recipe.train_size} is larger than the {n_available} training images"
+            f"{held_out}; use at most {n_available}, or None for all"
         )

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 from .batches import iterate_minibatches, n_batches
 from .checks import check_choice, check_int
 from .optim import SGD, check_lr
+from .threads import TrainingThreads
 
 LR_SCHEDULES = ("constant", "cosine")
 # Training has diverged when the loss is nan/inf, or this many times larger than at the first step.
@@ -144,57 +145,67 @@ def fit(
         total=epochs * history.steps_per_epoch, disable=not progress, unit="step", leave=False
     )
     start = time.perf_counter()
-    try:
-        for epoch in range(1, epochs + 1):
-            epoch_start = time.perf_counter()
-            correct = 0
-            batches = iterate_minibatches(X, y, batch_size, rng)
-            for step, (X_batch, y_batch) in enumerate(batches, start=1):
-                if augment is not None:
-                    X_batch = augment(X_batch, rng)
-                if lr_schedule == "cosine":
-                    progress_made = len(history.loss) / (epochs * history.steps_per_epoch)  # 0 -> 1
-                    optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))
-                # Huge learning rates overflow to inf/nan; we detect that below and say so clearly.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss = float(model.loss(X_batch, y_batch, training=True))
-                    first_loss = history.loss[0] if history.loss else loss
-                    if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss:
-                        raise DivergenceError(
-                            f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
-                            f"{first_loss:.3g}): the learning rate {base_lr:g} is too large; "
-                            f"try {base_lr / 10:g} or smaller",
-                            epoch=epoch,
-                            step=step,
-                            loss=loss,
-                            first_loss=first_loss,
-                            lr=base_lr,
-                            history=history,
+    with TrainingThreads() as threads:  # one BLAS thread, or more while the CPUs are free
+        try:
+            for epoch in range(1, epochs + 1):
+                epoch_start = time.perf_counter()
+                correct = 0
+                batches = iterate_minibatches(X, y, batch_size, rng)
+                for step, (X_batch, y_batch) in enumerate(batches, start=1):
+                    threads.update()
+                    if augment is not None:
+                        X_batch = augment(X_batch, rng)
+                    if lr_schedule == "cosine":
+                        progress_made = len(history.loss) / (
+                            epochs * history.steps_per_epoch
+                        )  # 0 -> 1
+                        optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))
+                    # Huge learning rates overflow to inf/nan; we detect that below and say so clearly.
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        loss = float(model.loss(X_batch, y_batch, training=True))
+                        first_loss = history.loss[0] if history.loss else loss
+                        if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss:
+                            raise DivergenceError(
+                                f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
+                                f"{first_loss:.3g}): the learning rate {base_lr:g} is too large; "
+                                f"try {base_lr / 10:g} or smaller",
+                                epoch=epoch,
+                                step=step,
+                                loss=loss,
+                                first_loss=first_loss,
+                                lr=base_lr,
+                                history=history,
+                            )
+                        correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
+                        model.backward()
+                        optimizer.step(model.parameters(), model.gradients())
+                    history.loss.append(loss)
+                    bar.update(1)
+                    epoch_end = step == history.steps_per_epoch
+                    if epoch_end:
+                        history.train_accuracy.append(correct / len(X))
+                        if X_val is not None:
+                            history.val_accuracy.append(evaluate(model, X_val, y_val).accuracy)
+                        history.epoch_seconds.append(time.perf_counter() - epoch_start)
+                        bar.set_postfix(loss=f"{loss:.3f}", acc=f"{history.train_accuracy[-1]:.3f}")
+                    if callback is not None:
+                        callback(
+                            StepInfo(
+                                epoch,
+                                step,
+                                history.steps_per_epoch,
+                                loss,
+                                history,
+                                epoch_end,
+                                model,
+                            )
                         )
-                    correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
-                    model.backward()
-                    optimizer.step(model.parameters(), model.gradients())
-                history.loss.append(loss)
-                bar.update(1)
-                epoch_end = step == history.steps_per_epoch
-                if epoch_end:
-                    history.train_accuracy.append(correct / len(X))
-                    if X_val is not None:
-                        history.val_accuracy.append(evaluate(model, X_val, y_val).accuracy)
-                    history.epoch_seconds.append(time.perf_counter() - epoch_start)
-                    bar.set_postfix(loss=f"{loss:.3f}", acc=f"{history.train_accuracy[-1]:.3f}")
-                if callback is not None:
-                    callback(
-                        StepInfo(
-                            epoch, step, history.steps_per_epoch, loss, history, epoch_end, model
-                        )
-                    )
-    except StopTraining:
-        history.stopped_early = True
-    finally:
-        optimizer.lr = base_lr  # the optimizer can be reused as it was given
-        bar.close()
-        history.seconds = time.perf_counter() - start
+        except StopTraining:
+            history.stopped_early = True
+        finally:
+            optimizer.lr = base_lr  # the optimizer can be reused as it was given
+            bar.close()
+            history.seconds = time.perf_counter() - start
     return history
 
 

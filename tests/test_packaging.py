@@ -97,4 +97,4 @@ def test_environment_yml_uses_conda_forge():
 
 def test_runtime_dependencies_stay_few():
     names = [split(r)[0] for r in pyproject()["dependencies"]]
-    assert names == ["numpy", "matplotlib", "tqdm"]
+    assert names == ["numpy", "matplotlib", "tqdm", "threadpoolctl"]

@@ -18,6 +18,7 @@ from mlp_lib import recipe as recipe_module
 from mlp_lib.playground import (
     BATCH_SIZES,
     CONTROLS,
+    MONITOR_SIZE,
     ImageExplorer,
     Playground,
     PlaygroundSettings,
@@ -30,7 +31,9 @@ from mlp_lib.playground import data as playground_data
 
 SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden_sizes=(32, 16))
 SMALL64 = replace(SMALL, dtype="float64")
-ACCURACY_TEXT = re.compile(r"test accuracy: \d{1,3}\.\d\d% \(\d+/10000\)")
+ACCURACY_TEXT = re.compile(
+    r"validation accuracy: \d{1,3}\.\d\d% \(\d+/10000\) · test accuracy: \d{1,3}\.\d\d% \(\d+/10000\)"
+)
 WAIT_SECONDS = 60
 
 
@@ -121,11 +124,11 @@ def test_dtype_may_be_given_as_a_numpy_type():
         (dict(batch_size=3), r"batch_size must be one of 1, 2, 4, 8, .*, got 3"),
         (dict(batch_size=5000), r"batch_size must be one of .* got 5000"),
         (dict(epochs=0), r"epochs must be an integer from 1 to 20, got 0"),
-        (dict(train_size=10), r"train_size must be an integer from 1000 to 60000, got 10"),
-        (dict(train_size=70_000), r"train_size must be an integer from 1000 to 60000, got 70000"),
+        (dict(train_size=10), r"train_size must be an integer from 1000 to 50000, got 10"),
+        (dict(train_size=70_000), r"train_size must be an integer from 1000 to 50000, got 70000"),
         (
             dict(train_size=1500),
-            r"train_size must be a multiple of 1000 from 1000 to 60000, got 1500",
+            r"train_size must be a multiple of 1000 from 1000 to 50000, got 1500",
         ),
         (dict(seed=-1), r"seed must be an integer from 0 to 9999, got -1"),
         (
@@ -225,6 +228,7 @@ def test_train_run_records_loss_accuracy_and_a_live_monitor(result64):
         len(result.monitor_steps) == len(result.monitor_accuracy) == 11
     )  # every 3 steps + the end
     assert 0.75 < result.test.accuracy < 1 and result.test.total == 10_000
+    assert 0.75 < result.validation.accuracy < 1 and result.validation.total == 10_000
     assert result.confusion.shape == (10, 10) and result.confusion.sum() == 10_000
     assert ACCURACY_TEXT.fullmatch(result.summary())
 
@@ -250,7 +254,7 @@ def test_nan_divergence_is_a_friendly_message_not_an_exception(data):
         "ones, so every step is far too big: tick 'pixels in [0, 1]', or make the learning rate "
         "about 100 times smaller."
     )
-    assert result.summary() == "no test accuracy: training diverged"
+    assert result.summary() == "no accuracy: training diverged"
 
 
 def test_raw_pixels_and_a_huge_learning_rate_diverge_as_soon_as_the_loss_explodes():
@@ -527,7 +531,7 @@ def test_nan_divergence_shows_a_friendly_message_in_the_panel(data):
     assert pg.last_error is None
     assert "Run 1: Training diverged: the loss became nan" in pg.status.value
     assert "Traceback" not in pg.status.value
-    assert "no test accuracy" in pg.accuracy_html.value
+    assert "no accuracy: training diverged" in pg.accuracy_html.value
     assert pg.progress.bar_style == "danger"
     assert pg.confusion_image.layout.display == "none"
     assert "<td>diverged</td>" in pg.runs_html.value
@@ -567,3 +571,24 @@ def test_set_settings_checks_everything_before_moving_any_control():
     moved = pg.set_settings(lr=0.2, hidden1=40, batch_size=4, seed=5)
     assert moved.hidden_sizes == (40, 16) and pg.controls["hidden1"].value == 40
     assert pg.settings() == moved
+
+
+def test_the_live_accuracy_is_measured_on_validation_images_never_on_test_images(data):
+    seen = []
+    settings = replace(SMALL64, train_size=1000)
+    result = train_run(settings, data, callback=lambda info, r: seen.append(info.step))
+    held_out = data.X_train[-10_000:][:MONITOR_SIZE]  # the first validation images
+    model = result.model
+    expected = np.mean(model.predict(held_out) == data.y_train[-10_000:][:MONITOR_SIZE])
+    assert result.monitor_accuracy[-1] == pytest.approx(expected)
+    assert result.validation.total == 10_000 and result.history.val_accuracy[-1] == pytest.approx(
+        result.validation.accuracy
+    )
+
+
+def test_the_training_images_slider_stops_where_the_validation_images_begin():
+    assert CONTROLS["train_size"].high == 50_000
+    with pytest.raises(ValueError, match=r"train_size must be an integer from 1000 to 50000"):
+        PlaygroundSettings(train_size=60_000)
+    with pytest.raises(ValueError, match=r"validation must be an integer >= 1000"):
+        PlaygroundSettings(validation=0)

@@ -29,8 +29,8 @@ from .figures import (
     smooth_log,
 )
 from .panel import Playground
-from .runs import MONITOR_SIZE, RunResult, runs_table, train_run
-from .settings import BATCH_SIZES, CONTROLS, PlaygroundSettings
+from .runs import RunResult, runs_table, train_run
+from .settings import BATCH_SIZES, CONTROLS, MONITOR_SIZE, PlaygroundSettings
 
 __all__ = [
     "BATCH_SIZES",

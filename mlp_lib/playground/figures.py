@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..plots import plot_probabilities
-from .runs import MONITOR_SIZE
+from .settings import MONITOR_SIZE
 
 N_EXAMPLES = 6
 
@@ -111,7 +111,7 @@ class LiveCurves:
             [], [], color="tab:blue", lw=1.8, label="moving average"
         )
         (self.monitor_line,) = self.ax_acc.plot(
-            [], [], "o-", color="tab:orange", ms=3, label=f"{MONITOR_SIZE:,} test images"
+            [], [], "o-", color="tab:orange", ms=3, label=f"{MONITOR_SIZE:,} validation images"
         )
         (self.train_line,) = self.ax_acc.plot(
             [], [], "s--", color="tab:green", ms=5, label="training batches (epoch average)"
@@ -145,7 +145,7 @@ class LiveCurves:
 def plot_runs(results, title="The last runs compared"):
     """Smoothed loss (left) and live test accuracy (right) of several runs, one colour each."""
     fig, ax_loss, ax_acc = _curves_figure(
-        "loss (moving average, log)", f"accuracy on {MONITOR_SIZE:,} test images (%)"
+        "loss (moving average, log)", f"accuracy on {MONITOR_SIZE:,} validation images (%)"
     )
     for result in results:
         d = _curve_data(result)

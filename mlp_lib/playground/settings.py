@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ..checks import check_bool, check_choice, check_int, check_number
 from ..data import DATASETS
 from ..optim import OPTIMIZERS
-from ..recipe import Recipe
+from ..recipe import VALIDATION_SIZE, Recipe
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ class Number:
 
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+MONITOR_SIZE = 1000  # validation images checked during training for the live accuracy
+TRAINING_IMAGES = 60_000  # in both datasets; the last VALIDATION_SIZE of them are held out
 
 # Every control of the panel, in the order it shows them. The keys are Recipe settings, except
 # hidden1 and hidden2: the two sliders of ``hidden_sizes`` (hidden2 = 0: one hidden layer only).
@@ -95,7 +97,7 @@ CONTROLS = {
         "initial weights",
         (("He", "he"), ("Xavier", "xavier"), ("N(0, 0.01²), the seed's", "normal")),
     ),
-    "train_size": Slider("training images", 1000, 60_000, step=1000),
+    "train_size": Slider("training images", 1000, TRAINING_IMAGES - VALIDATION_SIZE, step=1000),
     "dataset": Choice(
         "dataset", (("MNIST digits", "mnist"), ("Fashion-MNIST clothes", "fashion-mnist"))
     ),
@@ -125,7 +127,8 @@ class PlaygroundSettings(Recipe):
     what its controls can show (``CONTROLS``).
 
     ``hidden_sizes`` has one or two sizes (one hidden layer or two); ``dtype`` has no control:
-    the panel trains in float32 unless told otherwise in code.
+    the panel trains in float32 unless told otherwise in code. ``validation`` has no control
+    either: the panel always holds out validation images, to show the accuracy on them live.
     """
 
     train_size: int | None = 10_000
@@ -152,6 +155,12 @@ class PlaygroundSettings(Recipe):
         for number, size in enumerate(sizes, start=1):
             slider = CONTROLS[f"hidden{number}"]
             check_int(f"hidden layer {number} (hidden_sizes[{number - 1}])", size, 1, slider.high)
+        check_int(
+            "validation",
+            self.validation,
+            MONITOR_SIZE,
+            hint="the live accuracy is measured on them",
+        )
         super().__post_init__()
 
     def control_values(self):
