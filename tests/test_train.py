@@ -45,6 +45,22 @@ def test_fit_is_reproducible_with_a_seed():
     assert runs[0].loss == runs[1].loss
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_uint8_pixels_train_exactly_as_the_same_pixels_in_float(dtype):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(200, 20), dtype=np.uint8)  # (N, D) raw 0..255
+    y = rng.integers(0, 3, size=200)
+    models, histories = [], []
+    for X in (pixels, pixels.astype(dtype)):
+        model = MLP((20, 8, 3), init="normal", seed=0, dtype=dtype)
+        histories.append(fit(model, X, y, epochs=2, batch_size=32, progress=False))
+        models.append(model)
+    assert histories[0].loss == histories[1].loss  # bit for bit
+    for name, value in models[0].parameters().items():
+        assert value.dtype == dtype
+        np.testing.assert_array_equal(value, models[1].parameters()[name])
+
+
 def test_callback_sees_every_step_and_can_stop_training():
     X, y = blobs()
     seen = []
