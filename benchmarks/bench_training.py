@@ -41,7 +41,8 @@ from functools import partial
 import numpy as np
 from real_seed_program import RealSeedProgram  # Python puts this script's folder on sys.path
 
-from mlp_lib import MLP, SGD, Momentum, evaluate, fit, load_mnist
+from mlp_lib import DATASETS, MLP, SGD, Momentum, evaluate, fit, load_mnist, read_idx
+from mlp_lib.data import dataset_dir
 
 SMALL = (784, 32, 16, 10)
 LARGE = (784, 512, 256, 10)
@@ -85,13 +86,25 @@ def net_name(layer_sizes):
 
 
 def train_mlp_lib(
-    layer_sizes, X, y, X_test, y_test, *, batch_size, epochs, lr, momentum=None, init="he"
+    layer_sizes,
+    X,
+    y,
+    X_test,
+    y_test,
+    *,
+    batch_size,
+    epochs,
+    lr,
+    momentum=None,
+    init="he",
+    dtype=np.float32,
 ):
-    """Train a fresh mlp_lib MLP with ``fit``, in the dtype of X (float32 or float64).
+    """Train a fresh mlp_lib MLP of ``dtype`` with ``fit``.
 
-    ``momentum=None`` means plain SGD. X, X_test: (N, 784) float arrays; y, y_test: int labels.
+    ``momentum=None`` means plain SGD. X, X_test: (N, 784) float arrays or uint8 pixels (each
+    batch is then converted to ``dtype`` as it is used); y, y_test: int labels.
     """
-    model = MLP(layer_sizes, init=init, seed=0, dtype=X.dtype)
+    model = MLP(layer_sizes, init=init, seed=0, dtype=dtype)
     optimizer = SGD(lr) if momentum is None else Momentum(lr, momentum=momentum)
     history = fit(
         model,
@@ -192,7 +205,7 @@ def build_contenders(
     """The contenders in the order they run within each round.
 
     ``data`` is a dict with X_train, y_train, X_test, y_test (float32, [0, 1]) and the raw
-    0..255 pixels: X_train_raw, X_test_raw (float32) and X_train_raw64, X_test_raw64 (float64).
+    0..255 pixels as in the files, X_train_pixels and X_test_pixels (uint8).
     ``seed_program`` is an entered RealSeedProgram; without it the real program is left out.
     """
     X, y, X_test, y_test = data["X_train"], data["y_train"], data["X_test"], data["y_test"]
@@ -276,7 +289,7 @@ def build_contenders(
                 partial(run_real_seed_program, seed_program),
             )
         )
-    for dtype, raw in (("float64", "raw64"), ("float32", "raw")):
+    for dtype in ("float64", "float32"):
         contenders.append(
             Contender(  # the same recipe in mlp_lib: float64 as --preset seed, then float32
                 f"mlp_lib/seed-{dtype}",
@@ -288,14 +301,15 @@ def build_contenders(
                 partial(
                     train_mlp_lib,
                     SMALL,
-                    data[f"X_train_{raw}"],
+                    data["X_train_pixels"],
                     y,
-                    data[f"X_test_{raw}"],
+                    data["X_test_pixels"],
                     y_test,
                     batch_size=SEED_BATCH_SIZE,
                     epochs=SEED_EPOCHS,
                     lr=SEED_LR,
                     init="normal",
+                    dtype=np.dtype(dtype),
                 ),
             )
         )
@@ -423,20 +437,22 @@ def load_data(n_train=None):
     """MNIST as every contender needs it; ``n_train`` keeps only the first n training images."""
     X_train, y_train = load_mnist("train", normalize=True, dtype=np.float32)
     X_test, y_test = load_mnist("test", normalize=True, dtype=np.float32)
-    # the seed program's view of the same images: raw 0..255 values, in float64 as it used them
-    X_train_raw64, _ = load_mnist("train", normalize=False, dtype=np.float64)
-    X_test_raw64, _ = load_mnist("test", normalize=False, dtype=np.float64)
     n = len(X_train) if n_train is None else n_train
     return {
         "X_train": X_train[:n],
         "y_train": y_train[:n],
         "X_test": X_test,
         "y_test": y_test,
-        "X_train_raw64": X_train_raw64[:n],
-        "X_test_raw64": X_test_raw64,
-        "X_train_raw": X_train_raw64[:n].astype(np.float32),
-        "X_test_raw": X_test_raw64.astype(np.float32),
+        # the seed recipe's raw 0..255 pixels, kept as the files store them: uint8
+        "X_train_pixels": read_pixels("train")[:n],
+        "X_test_pixels": read_pixels("test"),
     }
+
+
+def read_pixels(split):
+    """The MNIST images of one split as uint8 pixels 0..255, one image per row: (N, 784)."""
+    images = read_idx(dataset_dir("mnist") / DATASETS["mnist"]["files"][split]["images"])
+    return images.reshape(len(images), -1)
 
 
 def main(argv=None):

@@ -44,16 +44,15 @@ def tiny_mnist():
     """300 training and 200 test images from the MNIST test split, as bench_training's data dict."""
     raw, y = load_mnist("test", normalize=False, dtype=np.float64)  # (10000, 784) 0..255
     scaled = (raw / 255).astype(np.float32)  # [0, 1]
+    pixels = raw.astype(np.uint8)  # exact: the values are integers 0..255
     train, test = slice(0, 300), slice(300, 500)
     return {
         "X_train": scaled[train],
         "y_train": y[train],
         "X_test": scaled[test],
         "y_test": y[test],
-        "X_train_raw": raw[train].astype(np.float32),
-        "X_test_raw": raw[test].astype(np.float32),
-        "X_train_raw64": raw[train],
-        "X_test_raw64": raw[test],
+        "X_train_pixels": pixels[train],
+        "X_test_pixels": pixels[test],
     }
 
 
@@ -366,6 +365,12 @@ def test_without_a_seed_program_the_seed_comparison_has_only_mlp_lib(tiny_mnist)
         tiny_mnist, batch_size=64, epochs=1, with_torch=False, with_sklearn=False
     )
     assert "seed" not in [c.key for c in contenders]
+
+
+def test_the_seed_recipes_pixels_are_the_files_uint8_values(tiny_mnist):
+    pixels = bench_training.read_pixels("test")
+    assert pixels.shape == (10000, 784) and pixels.dtype == np.uint8
+    np.testing.assert_array_equal(pixels[300:500], tiny_mnist["X_test_pixels"])
 
 
 def test_run_interleaved_alternates_contenders_and_keeps_the_fastest_round():
