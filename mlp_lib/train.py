@@ -119,7 +119,8 @@ def fit(
     lr_schedule : "constant", or "cosine" to lower the learning rate smoothly from its value
         to zero over the run (big steps to explore first, small steps to settle at the end)
     X_val, y_val : optional validation data, evaluated after each epoch
-    augment : optional ``augment(X_batch, rng) -> X_batch`` applied to every training batch,
+    augment : optional ``augment(X_batch, rng) -> X_batch`` applied to every training batch
+        (given in the model's dtype, even when X holds integer pixels),
         e.g. ``RandomShift(2)``: each epoch then sees freshly shifted copies of the images
     callback : called as ``callback(StepInfo)`` after every step; may raise ``StopTraining``
     progress : show a tqdm progress bar (text in a terminal, a widget in Jupyter)
@@ -158,7 +159,7 @@ def fit(
             batches = iterate_minibatches(X, y, batch_size, rng)
             for step, (X_batch, y_batch) in enumerate(batches, start=1):
                 if augment is not None:
-                    X_batch = augment(X_batch, rng)
+                    X_batch = augment(X_batch.astype(model.dtype, copy=False), rng)
                 if lr_schedule == "cosine":
                     progress_made = len(history.loss) / (epochs * history.steps_per_epoch)  # 0 -> 1
                     optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))

@@ -211,6 +211,19 @@ def test_augment_is_applied_to_every_training_batch_and_nothing_else():
     assert len(history.val_accuracy) == 2
 
 
+def test_augment_gets_batches_in_the_models_dtype_even_from_uint8_pixels():
+    pixels = np.random.default_rng(0).integers(0, 256, size=(64, 20), dtype=np.uint8)
+    y = np.zeros(64, dtype=int)
+    seen = []
+
+    def augment(X_batch, rng):
+        seen.append(X_batch.dtype)
+        return X_batch
+
+    fit(MLP((20, 3), dtype=np.float64), pixels, y, batch_size=32, augment=augment, progress=False)
+    assert seen == [np.float64] * 2 * 5  # 2 batches, 5 epochs
+
+
 def test_fit_trains_on_what_augment_returns():
     X, y = blobs()
     erase = lambda X_batch, rng: np.zeros_like(X_batch)  # noqa: E731  (nothing left to learn from)
