@@ -13,9 +13,9 @@ What it measures, side by side in one run:
    code run unchanged in a subprocess (real_seed_program.py: raw 0..255 pixels, N(0, 0.01)
    weights, plain SGD lr 0.01, float64, 3 epochs; time = the training time it prints itself),
    against mlp_lib with the very same recipe, in float64 (what ``--preset seed`` uses: the same
-   arithmetic) and in float32. Same algorithm, so the accuracies agree within the noise of the
-   program's unseeded initialisation and the ratios show what the implementation (and float32)
-   gains.
+   arithmetic) and in float32, given the pixels as the files store them (uint8; ``fit`` converts
+   each batch). Same algorithm, so the accuracies agree within the noise of the program's
+   unseeded initialisation and the ratios show what the implementation (and float32) gains.
 
 How: the contenders run interleaved (A, B, C, A, B, C, ...) for ``--repeats`` rounds and each
 one's fastest round is reported, so drift on a shared machine affects all of them alike; for the
@@ -24,6 +24,7 @@ samples/s = epochs * training images / training seconds; accuracy is on the 10,0
 
 Run:  python benchmarks/bench_training.py            (full run: several minutes)
       python benchmarks/bench_training.py --quick    (6,000 images, 1 epoch, 1 round)
+      python benchmarks/bench_training.py --seed-only --repeats 5   (the seed comparison only)
 The seed post is looked for in shared/seed beside the repository (or pass --seed-post PATH).
 PyTorch and scikit-learn come with the benchmark extra: pip install -e ".[bench]"
 """
