@@ -112,14 +112,15 @@ def fit(
     Parameters
     ----------
     model : MLP
-    X : (N, D) float array;  y : (N,) int labels
+    X : (N, D) float array, or integer pixels such as uint8 0..255;  y : (N,) int labels
     epochs, batch_size : positive ints
     optimizer : ``SGD``, ``Momentum`` or ``Adam`` (default ``SGD(0.01)``)
     seed : seeds the shuffling of every epoch
     lr_schedule : "constant", or "cosine" to lower the learning rate smoothly from its value
         to zero over the run (big steps to explore first, small steps to settle at the end)
     X_val, y_val : optional validation data, evaluated after each epoch
-    augment : optional ``augment(X_batch, rng) -> X_batch`` applied to every training batch,
+    augment : optional ``augment(X_batch, rng) -> X_batch`` applied to every training batch
+        (given in the model's dtype, even when X holds integer pixels),
         e.g. ``RandomShift(2)``: each epoch then sees freshly shifted copies of the images
     callback : called as ``callback(StepInfo)`` after every step; may raise ``StopTraining``
     progress : show a tqdm progress bar (text in a terminal, a widget in Jupyter)
@@ -138,7 +139,11 @@ def fit(
     check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     optimizer = SGD(0.01) if optimizer is None else optimizer
     base_lr = check_lr(optimizer.lr)
-    X = np.asarray(X, dtype=model.dtype)
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.integer):
+        X = X.astype(model.dtype, copy=False)  # once here, rather than batch by batch
+    # Integer pixels (uint8 0..255, as in the files) are kept: MLP.forward converts each batch
+    # to the model's dtype, exactly, and a batch of 1-byte pixels is 8x less memory to gather.
     rng = np.random.default_rng(seed)
     history = History(steps_per_epoch=n_batches(len(X), batch_size))
     bar = tqdm(
@@ -154,7 +159,7 @@ def fit(
                 for step, (X_batch, y_batch) in enumerate(batches, start=1):
                     threads.update()
                     if augment is not None:
-                        X_batch = augment(X_batch, rng)
+                        X_batch = augment(X_batch.astype(model.dtype, copy=False), rng)
                     if lr_schedule == "cosine":
                         progress_made = len(history.loss) / (
                             epochs * history.steps_per_epoch

@@ -1,7 +1,10 @@
-"""Light checks of benchmarks/: the seed reconstruction is right, the counts and plumbing work.
+"""Light checks of benchmarks/: the real seed program is found, extracted, run and read; the
+counts and plumbing work.
 
 No timing is asserted here (timings belong to the benchmark runs, not to tests), and everything
 runs on tiny data. benchmarks/ is a folder of scripts, not a package, so they are imported by path.
+The seed blog post must be in shared/seed beside the repository (as in CI): without it the tests
+that read it fail, saying so, rather than skip.
 """
 
 import importlib.util
@@ -12,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlp_lib import load_mnist, numerical_gradient, relative_error
+from mlp_lib import load_mnist
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -20,8 +23,8 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 def load_script(name):
     """Import benchmarks/<name>.py as the module ``name``.
 
-    It is registered in sys.modules so that ``import seed_program`` inside bench_training.py
-    finds it, as it would when the script runs from its own folder.
+    It is registered in sys.modules so that ``from real_seed_program import ...`` inside
+    bench_training.py finds it, as it would when the script runs from its own folder.
     """
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -30,7 +33,7 @@ def load_script(name):
     return module
 
 
-seed_program = load_script("seed_program")  # first: bench_training imports it
+real_seed_program = load_script("real_seed_program")  # first: bench_training imports it
 bench_training = load_script("bench_training")
 bench_matmul = load_script("bench_matmul")
 bench_idx_loader = load_script("bench_idx_loader")
@@ -41,84 +44,237 @@ def tiny_mnist():
     """300 training and 200 test images from the MNIST test split, as bench_training's data dict."""
     raw, y = load_mnist("test", normalize=False, dtype=np.float64)  # (10000, 784) 0..255
     scaled = (raw / 255).astype(np.float32)  # [0, 1]
+    pixels = raw.astype(np.uint8)  # exact: the values are integers 0..255
     train, test = slice(0, 300), slice(300, 500)
     return {
         "X_train": scaled[train],
         "y_train": y[train],
         "X_test": scaled[test],
         "y_test": y[test],
-        "X_train_raw": raw[train].astype(np.float32),
-        "X_test_raw": raw[test].astype(np.float32),
-        "X_train_raw64": raw[train],
-        "X_test_raw64": raw[test],
+        "X_train_pixels": pixels[train],
+        "X_test_pixels": pixels[test],
     }
 
 
-# ---- the seed reconstruction ----------------------------------------------------------------
+# ---- the real seed program --------------------------------------------------------------------
+#
+# Synthetic posts: a main program and a module of its own, shaped like the seed post's (a main
+# guard, a print after .train(), a print of `accuracy`, "Epoch e, iter i, loss" lines).
+
+SYNTHETIC_MAIN = """\
+import os
+from little_layers import Doubler, EPOCHS
+
+class Model:
+    def train(self):
+        for epoch in range(EPOCHS):
+            print("Epoch %d, iter 0, loss: 2.302585" % epoch)
+
+    def evaluate(self):
+        accuracy = Doubler().half(1.5)
+        print("test accuracy: %f" % accuracy)
+
+if __name__ == "__main__":
+    model = Model()
+    model.train()
+    print("training took: %f" % 1.25)
+    print("backend", os.environ.get("MPLBACKEND"), sorted(os.listdir("mnist_data")))
+{extra}    model.evaluate()
+"""
+SYNTHETIC_LAYERS = """\
+EPOCHS = {epochs}
+
+class Doubler:
+    def half(self, x):
+        return x / 2
+"""
 
 
-@pytest.mark.parametrize("layer_sizes", [(5, 4, 3), (6, 5, 4, 3)])
-def test_seed_program_gradients_match_numerical_gradients(layer_sizes):
-    rng = np.random.default_rng(0)
-    network = seed_program.SeedNetwork(layer_sizes, weight_std=0.5, seed=0)
-    x = rng.standard_normal((7, layer_sizes[0]))  # (N, D) float64
-    t = rng.integers(0, layer_sizes[-1], size=7)  # (N,)
-    linear = [layer for layer in network.layers if isinstance(layer, seed_program.FullyConnected)]
-    for layer in linear:
-        # Non-zero biases: with zero biases a sample whose hidden units are all off feeds exactly
-        # 0 into the next ReLU, a kink where central differences are wrong.
-        layer.b += rng.standard_normal(layer.b.shape)
-    network.gradient(x, t)
-
-    def loss():
-        return network.loss(x, t)
-
-    # 1e-5, not 1e-7: the seed's loss takes log(p + 1e-7), which its backward (p - onehot) ignores.
-    for layer in linear:
-        analytic_W, analytic_b = layer.dW.copy(), layer.db.copy()
-        assert relative_error(analytic_W, numerical_gradient(loss, layer.W)) < 1e-5
-        assert relative_error(analytic_b, numerical_gradient(loss, layer.b)) < 1e-5
+def synthetic_post(extra="", epochs=3):
+    """Markdown with prose, an unrelated block, the main program and its module."""
+    main = SYNTHETIC_MAIN.format(extra=extra)
+    layers = SYNTHETIC_LAYERS.format(epochs=epochs)
+    return (
+        "# A post\n\nSome prose.\n\n```bash\npip install numpy\n```\n\nmain.py\n\n"
+        f"```python\n{main}```\n\nThe layers:\n\n```python\n{layers}\n```\n\nThe end.\n"
+    )
 
 
-def test_seed_program_computes_dx_of_the_first_layer_too():
-    rng = np.random.default_rng(1)
-    network = seed_program.SeedNetwork((5, 4, 3), weight_std=0.5, seed=0)
-    x, t = rng.standard_normal((7, 5)), rng.integers(0, 3, size=7)
-    network.loss(x, t)
-    dout = network.last_layer.backward()
-    for layer in reversed(network.layers):
-        dout = layer.backward(dout)  # the last one returns the first layer's dx
-    assert dout.shape == x.shape
-    assert relative_error(dout, numerical_gradient(lambda: network.loss(x, t), x)) < 1e-5
+def write_post(tmp_path, text):
+    folder = tmp_path / "seed"
+    folder.mkdir()
+    (folder / "README.md").write_text("not the post", encoding="utf-8")
+    (folder / "000_post.txt").write_text(text, encoding="utf-8")
+    return folder
 
 
-def test_seed_program_uses_float64_and_the_seed_initialisation():
-    network = seed_program.SeedNetwork(seed=0)
-    first = network.layers[0]
-    assert [type(layer).__name__ for layer in network.layers] == [
-        "FullyConnected",
-        "Relu",
-        "FullyConnected",
-        "Relu",
-        "FullyConnected",
-    ]
-    assert first.W.shape == (784, 32) and first.W.dtype == np.float64
-    assert abs(first.W.std() - 0.01) < 0.001
-    assert not first.b.any()
+@pytest.fixture(scope="module")
+def real_post():
+    """The real seed post, found where CI and the main checkout have it; a clear failure if not."""
+    try:
+        return real_seed_program.find_post()
+    except real_seed_program.SeedPostError as exc:
+        pytest.fail(f"the seed post is needed by these tests: {exc}")
 
 
-def test_one_seed_training_step_lowers_the_loss_on_a_tiny_batch(tiny_mnist):
-    X, y = tiny_mnist["X_train_raw64"][:90], tiny_mnist["y_train"][:90]  # raw 0..255 pixels
-    network = seed_program.SeedNetwork(seed=0)
-    before = network.train_step(X, y, lr=0.01)  # the loss before the update
-    assert network.loss(X, y) < before
+def test_the_real_posts_two_blocks_are_extracted_unchanged(real_post):
+    text = real_post.read_text(encoding="utf-8")
+    files = real_seed_program.extract_program(text, source=real_post)
+    assert list(files) == ["main.py", "layers_1.py"]
+    assert "class MNIST_MLP" in files["main.py"]
+    assert "class FullyConnectedLayer" in files["layers_1.py"]
+    blocks = real_seed_program.python_blocks(text)
+    assert sorted(files.values()) == sorted(blocks)  # exactly the post's two blocks, as written
 
 
-def test_seed_training_loop_visits_every_sample_once_per_epoch(tiny_mnist):
-    X, y = tiny_mnist["X_train_raw64"][:200], tiny_mnist["y_train"][:200]
-    losses = seed_program.train(seed_program.SeedNetwork(seed=0), X, y, epochs=2, batch_size=90)
-    assert len(losses) == 2 * 3  # 90 + 90 + 20 per epoch
-    assert all(np.isfinite(losses))
+def test_the_real_programs_printed_training_time_and_accuracy_are_located(real_post):
+    files = real_seed_program.extract_program(real_post.read_text(encoding="utf-8"))
+    labels = real_seed_program.printed_labels(files["main.py"])
+    assert set(labels) == {"seconds", "accuracy"}
+    assert labels["seconds"] != labels["accuracy"]
+    for label in labels.values():  # each label is printed once by the program's code
+        assert files["main.py"].count(label) == 1
+
+
+def test_the_post_is_found_in_a_folder_beside_its_readme(tmp_path):
+    folder = write_post(tmp_path, synthetic_post())
+    assert real_seed_program.find_post(folder) == folder / "000_post.txt"
+    assert real_seed_program.find_post(folder / "000_post.txt") == folder / "000_post.txt"
+
+
+def test_a_missing_post_path_is_an_error_that_says_what_to_pass(tmp_path):
+    with pytest.raises(real_seed_program.SeedPostError, match="no such file or folder; pass"):
+        real_seed_program.find_post(tmp_path / "nowhere")
+
+
+def test_no_default_post_folder_is_an_error_that_lists_where_it_looked(tmp_path, monkeypatch):
+    missing = [tmp_path / "a" / "shared" / "seed", tmp_path / "shared" / "seed"]
+    monkeypatch.setattr(real_seed_program, "default_post_folders", lambda: missing)
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match=r"the seed post was not found: no folder shared/seed in .*a/shared/seed, .*"
+        r"pass --seed-post",
+    ):
+        real_seed_program.find_post()
+
+
+def test_a_folder_without_exactly_one_post_is_an_error(tmp_path):
+    with pytest.raises(real_seed_program.SeedPostError, match=r"exactly one \.txt file.*found 0"):
+        real_seed_program.find_post(tmp_path)
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.txt").write_text("y")
+    with pytest.raises(real_seed_program.SeedPostError, match=r"found 2: a\.txt, b\.txt"):
+        real_seed_program.find_post(tmp_path)
+
+
+def test_the_blocks_are_found_by_what_they_are_not_by_their_order():
+    text = synthetic_post()
+    files = real_seed_program.extract_program(text)
+    assert list(files) == ["main.py", "little_layers.py"]
+    assert files["main.py"] == SYNTHETIC_MAIN.format(extra="")
+    assert files["little_layers.py"] == SYNTHETIC_LAYERS.format(epochs=3) + "\n"
+
+
+def test_a_text_without_a_main_program_is_an_error():
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match=r"post.txt: expected one ```python block holding the main program .* found 0 "
+        r"among 1 python blocks; is this the seed post\?",
+    ):
+        real_seed_program.extract_program("```python\nx = 1\n```\n", source="post.txt")
+
+
+def test_a_main_program_whose_module_is_missing_is_an_error():
+    text = synthetic_post().replace("class Doubler", "class Tripler")  # imports Doubler
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match="the main program imports no module that another ```python block defines",
+    ):
+        real_seed_program.extract_program(text)
+
+
+def test_a_main_program_without_the_two_prints_is_an_error():
+    main = SYNTHETIC_MAIN.format(extra="").replace('"test accuracy: %f" % accuracy', "accuracy")
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match=r"cannot tell which printed line holds the accuracy: .*has the post changed\?",
+    ):
+        real_seed_program.printed_labels(main)
+
+
+def test_the_output_is_parsed_into_seconds_accuracy_and_epochs():
+    labels = real_seed_program.printed_labels(SYNTHETIC_MAIN.format(extra=""))
+    output = (
+        "loading...\nEpoch 0, iter 0, loss: 2.302585\nEpoch 0, iter 100, loss: 1.0\n"
+        "Epoch 1, iter 0, loss: 0.5\ntraining took: 2.750000\ntest accuracy: 0.957700\n"
+    )
+    assert real_seed_program.parse_output(output, labels) == (2.75, 0.9577, 2)
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match=r"printed no line beginning with 'test accuracy: ' \(its accuracy\)",
+    ):
+        real_seed_program.parse_output(output.replace("test accuracy", "acc"), labels)
+
+
+def test_a_synthetic_program_runs_with_agg_and_its_data(tmp_path):
+    folder = write_post(tmp_path, synthetic_post())
+    with real_seed_program.RealSeedProgram(folder, n_train=180, n_test=90) as program:
+        run = program.run()
+        workdir = program.folder
+        written = real_seed_program.read_idx(workdir / "mnist_data" / "train-images-idx3-ubyte")
+    assert not workdir.exists()  # removed on exit
+    assert written.shape == (180, 28, 28) and written.dtype == np.uint8
+    assert (run.seconds, run.accuracy, run.samples) == (1.25, 0.75, 3 * 180)
+    data_files = (
+        "['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', "
+        "'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']"
+    )
+    assert f"backend Agg {data_files}" in run.output
+
+
+def test_a_program_that_waits_for_input_fails_instead_of_blocking(tmp_path):
+    folder = write_post(tmp_path, synthetic_post(extra="    input()\n"))
+    with real_seed_program.RealSeedProgram(folder, n_train=90, n_test=90) as program:
+        with pytest.raises(
+            real_seed_program.SeedPostError, match=r"failed with exit code 1:\n(.|\n)*EOFError"
+        ):
+            program.run()
+
+
+def test_a_program_past_its_time_limit_is_stopped(tmp_path):
+    folder = write_post(tmp_path, synthetic_post(extra="    import time; time.sleep(600)\n"))
+    with real_seed_program.RealSeedProgram(folder, n_train=90, n_test=90, timeout=1) as program:
+        with pytest.raises(real_seed_program.SeedPostError, match="did not finish within 1 s"):
+            program.run()
+
+
+def test_a_program_that_trains_other_than_3_epochs_is_an_error(tmp_path):
+    folder = write_post(tmp_path, synthetic_post(epochs=2))
+    with real_seed_program.RealSeedProgram(folder, n_train=90, n_test=90) as program:
+        with pytest.raises(
+            real_seed_program.SeedPostError, match=r"trained 2 epoch\(s\), expected 3"
+        ):
+            program.run()
+
+
+def test_run_outside_the_with_block_is_an_error(tmp_path):
+    program = real_seed_program.RealSeedProgram(write_post(tmp_path, synthetic_post()))
+    with pytest.raises(RuntimeError, match="called outside `with RealSeedProgram"):
+        program.run()
+
+
+@pytest.fixture(scope="module")
+def tiny_real_seed(real_post):
+    """The real program, entered, on 900 training and 90 test images (a run takes seconds)."""
+    with real_seed_program.RealSeedProgram(real_post, n_train=900, n_test=90) as program:
+        yield program
+
+
+def test_the_real_program_runs_end_to_end_on_tiny_data(tiny_real_seed):
+    run = tiny_real_seed.run()
+    assert run.samples == 3 * 900  # 3 epochs of 10 batches of 90
+    assert run.seconds > 0 and 0 <= run.accuracy <= 1
+    assert run.output.count("Epoch 2, iter 0, loss: ") == 1
 
 
 # ---- bench_matmul ---------------------------------------------------------------------------
@@ -172,19 +328,49 @@ def test_mlp_lib_contender_trains_on_a_tiny_subset(tiny_mnist):
     assert 0.3 < result.accuracy <= 1  # it learned something
 
 
-def test_interleaved_run_without_torch_and_sklearn_reports_and_skips(tiny_mnist):
+def test_interleaved_run_with_the_real_seed_program_reports_and_skips(tiny_mnist, tiny_real_seed):
+    contenders = bench_training.build_contenders(
+        tiny_mnist,
+        batch_size=64,
+        epochs=1,
+        seed_program=tiny_real_seed,
+        with_torch=False,
+        with_sklearn=False,
+    )
+    assert [c.key for c in contenders] == [
+        "mlp_lib/small",
+        "mlp_lib/large",
+        "seed",
+        "mlp_lib/seed-float64",
+        "mlp_lib/seed-float32",
+    ]
+    rounds = bench_training.run_interleaved(contenders, repeats=1, log=lambda line: None)
+    best = bench_training.fastest(rounds)
+    table = bench_training.results_table(contenders, best)
+    assert table.count("\n") == 2 + len(contenders) - 1  # header, rule, one row each
+    assert "| seed program (real, unchanged) | 784-32-16-10 | 90 | float64 | " in table
+    assert best["seed"].samples == 3 * 900  # the tiny data the real program was given
+    assert best["mlp_lib/seed-float64"].samples == 3 * 300  # the seed's 3 epochs
+    ratios = bench_training.ratio_lines(best)
+    assert ratios[-1].startswith("mlp_lib float32 / real seed program on 784-32-16-10 (batch 90): ")
+    goals = bench_training.goal_lines(best)
+    for line, dtype in zip(goals, ("float64", "float32")):
+        assert line.startswith(f"mlp_lib {dtype} / real seed program on 784-32-16-10: ")
+        assert line.endswith(("PASS", "FAIL"))
+    assert all("SKIPPED" in line for line in goals[2:])
+
+
+def test_without_a_seed_program_the_seed_comparison_has_only_mlp_lib(tiny_mnist):
     contenders = bench_training.build_contenders(
         tiny_mnist, batch_size=64, epochs=1, with_torch=False, with_sklearn=False
     )
-    assert [c.key for c in contenders] == ["mlp_lib/small", "mlp_lib/large", "seed", "mlp_lib/seed"]
-    best = bench_training.run_interleaved(contenders, repeats=1, log=lambda line: None)
-    table = bench_training.results_table(contenders, best)
-    assert table.count("\n") == 2 + len(contenders) - 1  # header, rule, one row each
-    assert "seed program (reconstruction) | 784-32-16-10 | 90 | float64" in table
-    goals = bench_training.goal_lines(best)
-    assert goals[0].startswith("mlp_lib / seed program on 784-32-16-10: ")
-    assert goals[0].endswith(("PASS", "FAIL"))
-    assert all("SKIPPED" in line for line in goals[1:])
+    assert "seed" not in [c.key for c in contenders]
+
+
+def test_the_seed_recipes_pixels_are_the_files_uint8_values(tiny_mnist):
+    pixels = bench_training.read_pixels("test")
+    assert pixels.shape == (10000, 784) and pixels.dtype == np.uint8
+    np.testing.assert_array_equal(pixels[300:500], tiny_mnist["X_test_pixels"])
 
 
 def test_run_interleaved_alternates_contenders_and_keeps_the_fastest_round():
@@ -200,9 +386,24 @@ def test_run_interleaved_alternates_contenders_and_keeps_the_fastest_round():
         return bench_training.Contender(key, key, (784, 10), 1, "float32", "", run)
 
     contenders = [fake("A", [10, 30, 20]), fake("B", [5, 4, 6])]
-    best = bench_training.run_interleaved(contenders, repeats=3, log=lambda line: None)
+    rounds = bench_training.run_interleaved(contenders, repeats=3, log=lambda line: None)
     assert calls == ["A", "B", "A", "B", "A", "B"]
+    assert [m.samples for m in rounds["A"]] == [10, 30, 20]
+    best = bench_training.fastest(rounds)
     assert best["A"].samples_per_s == 30 and best["B"].samples_per_s == 6
+
+
+def test_seed_round_lines_compare_runs_of_the_same_round():
+    def m(speed):
+        return bench_training.Measurement(seconds=1.0, samples=speed, accuracy=0.9)
+
+    rounds = {
+        "seed": [m(100), m(50), m(80)],
+        "mlp_lib/seed-float64": [m(200), m(150), m(200)],
+    }
+    assert bench_training.seed_round_lines(rounds) == [
+        "mlp_lib float64 / real seed program, round by round: 2.00x, 3.00x, 2.50x (median 2.50x)"
+    ]
 
 
 def test_goal_lines_compare_the_ratio_with_the_goal():
@@ -210,7 +411,8 @@ def test_goal_lines_compare_the_ratio_with_the_goal():
         return bench_training.Measurement(seconds=1.0, samples=speed, accuracy=0.9)
 
     best = {
-        "mlp_lib/seed": m(300),
+        "mlp_lib/seed-float64": m(200),
+        "mlp_lib/seed-float32": m(300),
         "seed": m(100),
         "mlp_lib/small": m(140),
         "torch/small": m(100),
@@ -218,7 +420,8 @@ def test_goal_lines_compare_the_ratio_with_the_goal():
         "torch/large": m(100),
     }
     assert bench_training.goal_lines(best) == [
-        "mlp_lib / seed program on 784-32-16-10: 3.00x (goal >= 2.5x): PASS",
+        "mlp_lib float64 / real seed program on 784-32-16-10: 2.00x (goal >= 2.5x): FAIL",
+        "mlp_lib float32 / real seed program on 784-32-16-10: 3.00x (goal >= 2.5x): PASS",
         "mlp_lib / PyTorch on 784-32-16-10: 1.40x (goal >= 1.5x): FAIL",
         "mlp_lib / PyTorch on 784-512-256-10: 1.10x (goal >= 1.1x): PASS",
     ]

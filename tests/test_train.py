@@ -217,3 +217,32 @@ def test_fit_with_dropout_and_weight_decay_still_learns(blobs):
         progress=False,
     )
     assert evaluate(model, X, y).accuracy > 0.95
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_uint8_pixels_train_exactly_as_the_same_pixels_in_float(dtype):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(200, 20), dtype=np.uint8)  # (N, D) raw 0..255
+    y = rng.integers(0, 3, size=200)
+    models, histories = [], []
+    for X in (pixels, pixels.astype(dtype)):
+        model = MLP((20, 8, 3), init="normal", seed=0, dtype=dtype)
+        histories.append(fit(model, X, y, epochs=2, batch_size=32, progress=False))
+        models.append(model)
+    assert histories[0].loss == histories[1].loss  # bit for bit
+    for name, value in models[0].parameters().items():
+        assert value.dtype == dtype
+        np.testing.assert_array_equal(value, models[1].parameters()[name])
+
+
+def test_augment_gets_batches_in_the_models_dtype_even_from_uint8_pixels():
+    pixels = np.random.default_rng(0).integers(0, 256, size=(64, 20), dtype=np.uint8)
+    y = np.zeros(64, dtype=int)
+    seen = []
+
+    def augment(X_batch, rng):
+        seen.append(X_batch.dtype)
+        return X_batch
+
+    fit(MLP((20, 3), dtype=np.float64), pixels, y, batch_size=32, augment=augment, progress=False)
+    assert seen == [np.float64] * 2 * 5  # 2 batches, 5 epochs
