@@ -9,6 +9,7 @@ import pytest
 from mlp_lib import MLP, cli, evaluate, load_mnist
 from mlp_lib.ladder import LADDER, ladder_steps, load_ladder, run_ladder
 from mlp_lib.presets import PRESETS
+from mlp_lib.recipe import VALIDATION_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results" / "ladder.json"
@@ -16,9 +17,11 @@ RESULTS = ROOT / "results" / "ladder.json"
 
 def test_the_ladder_starts_at_the_seed_and_its_last_kept_step_is_the_best_preset():
     steps = list(ladder_steps())
-    assert steps[0][1] == PRESETS["seed"]
+    assert all(recipe.validation == VALIDATION_SIZE for _, recipe, _ in steps)  # judged on it
+    assert steps[0][1] == PRESETS["seed"].replace(validation=VALIDATION_SIZE)
     kept = [settings for _, settings, keep in steps if keep]
-    assert kept[-1] == PRESETS["best"]
+    assert kept[-1] == PRESETS["best"].replace(validation=VALIDATION_SIZE)
+    assert PRESETS["best"].validation == 0  # chosen on the validation images, then trained on all
     assert steps[-1][2], "the last step must be kept: it is the best recipe"
 
 
@@ -44,6 +47,8 @@ def test_run_ladder_writes_json_after_every_step(tmp_path):
     assert len(lines) == 2 and lines[0].startswith("step  1/2: the seed program")
     first = records[0]
     assert first["train_images"] == 3000 and first["total"] == 10_000
+    assert first["validation_total"] == VALIDATION_SIZE
+    assert first["epoch_val_accuracy"][-1] == first["validation_accuracy"]
     assert len(first["epoch_val_accuracy"]) == PRESETS["seed"].epochs == len(first["epoch_loss"])
     assert [p.name for p in tmp_path.iterdir()] == ["ladder.json"]  # no temporary file left
 
@@ -73,8 +78,9 @@ def test_committed_results_are_the_current_ladder_on_all_of_mnist():
     assert [r["change"] for r in records] == [change for change, _, _ in steps]
     for record, (_, settings, keep) in zip(records, steps):
         assert record["settings"] == settings.as_dict() and record["keep"] == keep
-        assert record["train_images"] == 60_000 and record["total"] == 10_000
-    assert records[-1]["test_accuracy"] >= 0.99  # the best recipe's promise
+        assert record["train_images"] == 50_000 and record["total"] == 10_000
+        assert record["validation_total"] == VALIDATION_SIZE
+    assert records[-1]["validation_accuracy"] >= 0.99  # the best recipe's promise
     assert records[-1]["train_seconds"] <= 60
 
 

@@ -241,8 +241,9 @@ def test_train_run_in_float64_is_repeatable(data, result64):
 
 def exploding_data(data):
     """MNIST with huge pixel values: the very first loss overflows to nan, on any machine."""
-    huge = np.full((2000, 784), np.finfo(np.float32).max, dtype=np.float32)
-    return data._replace(X_train=huge, y_train=data.y_train[:2000], normalize=False)
+    n = 2000 + 10_000  # the training images and the validation images
+    huge = np.full((n, 784), np.finfo(np.float32).max, dtype=np.float32)
+    return data._replace(X_train=huge, y_train=data.y_train[:n], normalize=False)
 
 
 def test_nan_divergence_is_a_friendly_message_not_an_exception(data):
