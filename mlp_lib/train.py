@@ -112,7 +112,8 @@ def fit(
     Parameters
     ----------
     model : MLP
-    X : (N, D) float array, or integer pixels such as uint8 0..255;  y : (N,) int labels
+    X : (N, D) float array (any float dtype), or integer pixels such as uint8 0..255;
+        y : (N,) int labels
     epochs, batch_size : positive ints
     optimizer : ``SGD``, ``Momentum`` or ``Adam`` (default ``SGD(0.01)``)
     seed : seeds the shuffling of every epoch
@@ -139,11 +140,10 @@ def fit(
     check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     optimizer = SGD(0.01) if optimizer is None else optimizer
     base_lr = check_lr(optimizer.lr)
+    # X is never copied: MLP.forward converts each batch to the model's dtype. So float32 images
+    # can train a float64 model without a second (N, 784) float64 copy, and integer pixels (uint8
+    # 0..255, as in the files) make a batch of 1-byte pixels, 8x less memory to gather.
     X = np.asarray(X)
-    if not np.issubdtype(X.dtype, np.integer):
-        X = X.astype(model.dtype, copy=False)  # once here, rather than batch by batch
-    # Integer pixels (uint8 0..255, as in the files) are kept: MLP.forward converts each batch
-    # to the model's dtype, exactly, and a batch of 1-byte pixels is 8x less memory to gather.
     rng = np.random.default_rng(seed)
     history = History(steps_per_epoch=n_batches(len(X), batch_size))
     bar = tqdm(

@@ -593,3 +593,58 @@ def test_the_training_images_slider_stops_where_the_validation_images_begin():
         PlaygroundSettings(train_size=60_000)
     with pytest.raises(ValueError, match=r"validation must be an integer >= 1000"):
         PlaygroundSettings(validation=0)
+
+
+# ---- inside the network, and drawing ------------------------------------------------------------
+
+
+def test_the_first_layer_weights_are_shown_live_and_after_the_run(monkeypatch):
+    from mlp_lib.playground import panel
+    from mlp_lib.playground.figures import weights_png
+
+    monkeypatch.setattr(panel, "RENDER_SHARE", 0)  # redraw after every step, however slow
+    small = replace(SMALL64, train_size=1000, batch_size=256)  # 4 steps
+    pg = Playground(small, blocking=True, refresh_seconds=0)
+    frames = []
+    pg.add_listener(
+        lambda result: frames.append(bytes(pg.weights_image.value)), while_training=True
+    )
+    pg.train()
+    assert len(frames) >= 2 and frames[0] != frames[-1]  # the weights moved while it learned
+    assert pg.weights_image.value == weights_png(pg.last_result.model.parameters()["W0"])
+    assert pg.weights_image.layout.display is None
+
+
+def test_weights_png_is_a_mosaic_of_28x28_tiles():
+    import io
+
+    import matplotlib.image
+
+    from mlp_lib.playground.figures import weights_png
+
+    W0 = np.zeros((784, 20))
+    W0[0, 0] = 1.0  # unit 0: only the top-left pixel, positive: blue
+    W0[783, 1] = -1.0  # unit 1: only the bottom-right pixel, negative: red
+    image = matplotlib.image.imread(io.BytesIO(weights_png(W0, n_units=16, ncols=8, zoom=1)))
+    assert image.shape[:2] == (2 * 29 + 1, 8 * 29 + 1)
+    top_left, bottom_right = image[1, 1, :3], image[28, 29 + 28, :3]
+    assert top_left[2] > top_left[0] and bottom_right[0] > bottom_right[2]
+    assert np.allclose(image[10, 10, :3], image[1, 2, :3])  # zero weights: one neutral colour
+
+
+def test_the_draw_panel_reads_with_the_training_network_then_keeps_each_run(mnist_sample):
+    from mlp_lib.drawing import draw_strokes
+
+    pg = Playground(SMALL64, blocking=True, refresh_seconds=0)
+    reader = pg.draw_panel()
+    seen = []
+    pg.add_listener(lambda r: seen.append(reader.reader.chooser.value), while_training=True)
+    assert "best (notebook 08)" in reader.reader.models
+    bar = draw_strokes([[(140, 40), (140, 240)]])  # a vertical bar on the 280 x 280 canvas
+    reader.reader.canvas.image = bar
+    pg.train()
+    assert seen and set(seen) == {"run 1 (training)"}
+    assert list(reader.reader.models) == ["best (notebook 08)", "run 1"]
+    assert reader.reader.chooser.value == "run 1"
+    assert reader.reader.last_reading is not None
+    assert reader.reader.models["run 1"][0] is pg.last_result.model

@@ -1,7 +1,7 @@
 """The image picker: choose a test image with a slider, see a trained network's probabilities."""
 
+from .controls import box, require_widgets, widget_bundle, widgets
 from .figures import plot_image_probabilities, show_png
-from .panel import box, require_widgets, widget_bundle, widgets
 
 
 class ImageExplorer:

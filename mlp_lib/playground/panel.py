@@ -16,78 +16,23 @@ from dataclasses import replace
 
 from ..batches import n_batches
 from ..plots import plot_confusion_matrix
-from .data import load_data
-from .figures import LiveCurves, plot_examples, plot_runs, show_png
-from .runs import runs_table, train_run
-from .settings import (
-    CONTROLS,
-    Choice,
-    Number,
-    PlaygroundSettings,
-    Slider,
-    Toggle,
-    hidden_sizes_from,
-    log10_range,
+from .controls import (
+    CONTROL_WIDTH,
+    LABEL_STYLE,
+    box,
+    make_control,
+    require_widgets,
+    widget_bundle,
+    widgets,
 )
-
-try:
-    import ipywidgets as widgets
-except ImportError:  # the library works without it; only the widgets need it
-    widgets = None
+from .data import load_data
+from .figures import LiveCurves, plot_examples, plot_runs, show_png, weights_png
+from .runs import runs_table, train_run
+from .settings import CONTROLS, PlaygroundSettings, hidden_sizes_from
 
 MAX_RUNS_KEPT = 5
 REFRESH_SECONDS = 0.25  # live plot at most 4 times a second: smooth, and cheap
 RENDER_SHARE = 3  # ...and never more often than every 3x the time a frame takes
-LABEL_STYLE = {"description_width": "120px"}
-CONTROL_WIDTH = "370px"
-
-
-def box(text, kind="info"):
-    """Text in a coloured box for an HTML widget; the text is escaped."""
-    colors = {"info": "#eef4fb", "success": "#e8f5e9", "warning": "#fff4e0", "error": "#fdecea"}
-    return (
-        f'<div style="padding:6px 10px;border-radius:4px;background:{colors[kind]};'
-        f'line-height:1.4">{html.escape(text)}</div>'
-    )
-
-
-def widget_bundle(widget, text):
-    """The widget's display data, with a short text version instead of a repr of every child."""
-    bundle = widget._repr_mimebundle_()
-    if bundle is not None:
-        bundle["text/plain"] = text
-    return bundle
-
-
-def require_widgets():
-    if widgets is None:
-        raise ImportError("the playground needs ipywidgets: pip install -e '.[notebooks]'")
-
-
-def make_control(spec):
-    """The ipywidget for one entry of ``CONTROLS``, with its bounds or options."""
-    W = widgets
-    common = dict(description=spec.label, style=LABEL_STYLE, layout=W.Layout(width=CONTROL_WIDTH))
-    if isinstance(spec, Slider) and spec.log:
-        low, high = log10_range(spec)
-        return W.FloatLogSlider(
-            base=10, min=low, max=high, step=spec.step, readout_format=".3", **common
-        )
-    if isinstance(spec, Slider) and spec.integer:
-        return W.IntSlider(min=spec.low, max=spec.high, step=spec.step, **common)
-    if isinstance(spec, Slider):
-        return W.FloatSlider(
-            min=spec.low, max=spec.high, step=spec.step, readout_format=".2f", **common
-        )
-    if isinstance(spec, Choice) and spec.label == "batch size":  # many ordered options: a slider
-        return W.SelectionSlider(options=spec.options, **common)
-    if isinstance(spec, Choice):
-        return W.Dropdown(options=spec.options, **common)
-    if isinstance(spec, Toggle):
-        return W.Checkbox(indent=True, **common)
-    if isinstance(spec, Number):
-        return W.BoundedIntText(min=spec.low, max=spec.high, **common)
-    raise TypeError(f"no widget for a {type(spec).__name__}")
 
 
 class Playground:
@@ -121,7 +66,8 @@ class Playground:
         self.last_trained = None  # the last run with a usable model (for the image picker)
         self.last_error = None
         self._run_count = 0
-        self._listeners = []
+        self._listeners = []  # called after each run with a usable model
+        self._live_listeners = []  # called at every redraw while a run trains
         self._stop_event = threading.Event()
         self._thread = None
         self._busy = False
@@ -168,6 +114,7 @@ class Playground:
         self.confusion_image = W.Image(format="png", layout=W.Layout(**hidden))
         self.examples_image = W.Image(format="png", layout=W.Layout(**hidden))
         self.compare_image = W.Image(format="png", layout=W.Layout(**hidden))
+        self.weights_image = W.Image(format="png", layout=W.Layout(**hidden))
 
     def _layout(self):
         """Controls beside the live plot; the results and the last runs below."""
@@ -183,7 +130,16 @@ class Playground:
             [*self.controls.values(), W.HBox([self.train_button, self.stop_button]), self.progress],
             layout=W.Layout(flex="0 0 auto"),
         )
-        live = W.VBox([self.live_image, self.status], layout=W.Layout(width="590px"))
+        weights = W.VBox(
+            [
+                W.HTML(
+                    "<small>First-layer weights of 16 hidden units, live: blue where ink excites "
+                    "the unit, red where it inhibits it</small>"
+                ),
+                self.weights_image,
+            ]
+        )
+        live = W.VBox([self.live_image, self.status, weights], layout=W.Layout(width="590px"))
         panel = W.VBox(
             [
                 side_by_side(controls, live),
@@ -202,6 +158,7 @@ class Playground:
             (self.accuracy_html, "accuracy"),
             (self.runs_html, "runs"),
             (self.progress, "progress"),
+            (self.weights_image, "weights"),
         ):
             widget.add_class(f"mlp-{name}")
         return panel
@@ -282,15 +239,22 @@ class Playground:
             thread.join(timeout)
         return not self._busy
 
-    def add_listener(self, listener):
-        """Call ``listener(result, data)`` after every run that produced a usable model."""
-        self._listeners.append(listener)
+    def add_listener(self, listener, *, while_training=False):
+        """Call ``listener(result, data)`` after every run that produced a usable model; or,
+        ``while_training``, ``listener(result)`` at every redraw of the live plot."""
+        (self._live_listeners if while_training else self._listeners).append(listener)
 
     def image_picker(self):
         """The small second widget: a slider over the test images and this network's answer."""
         from .explorer import ImageExplorer
 
         return ImageExplorer(self)
+
+    def draw_panel(self):
+        """Draw a digit and watch this playground's network read it, even while it trains."""
+        from .drawing import PlaygroundReader
+
+        return PlaygroundReader(self)
 
     def _set_controls_enabled(self, enabled):
         for control in (*self.controls.values(), self.train_button):
@@ -310,8 +274,9 @@ class Playground:
             self.progress.value = 0
             self.progress.bar_style = ""
             self._next_refresh = 0.0
-            result = train_run(settings, data, callback=self._on_step, stop_event=self._stop_event)
-            result.number = number
+            result = train_run(
+                settings, data, callback=self._on_step, stop_event=self._stop_event, number=number
+            )
             self._show_result(result, data)
         except Exception as exc:  # noqa: BLE001 -- shown to the student, kept for tests
             self.last_error = exc
@@ -337,6 +302,9 @@ class Playground:
         )
         title = f"Run {self._run_count}: {result.settings.describe()}"
         show_png(self.live_image, self.live.update(result, title).fig)
+        self._show_weights(info.model)
+        for listener in self._live_listeners:
+            listener(result)
         # On a busy machine drawing is slow: wait RENDER_SHARE x as long as the last drawing took,
         # so drawing never takes more than about a quarter of the time and training goes on.
         drawn = time.perf_counter()
@@ -376,7 +344,13 @@ class Playground:
             for image in (self.confusion_image, self.examples_image):
                 image.layout.display = "none"
         show_png(self.compare_image, plot_runs(list(self.runs)))
+        if result.model is not None:
+            self._show_weights(result.model)
         if result.usable:
             self.last_trained = result
             for listener in self._listeners:
                 listener(result, data)
+
+    def _show_weights(self, model):
+        self.weights_image.value = weights_png(model.parameters()["W0"])
+        self.weights_image.layout.display = None

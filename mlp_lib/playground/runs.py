@@ -80,7 +80,7 @@ class RunResult:
         return f"validation accuracy: {self.validation} · test accuracy: {self.test}"
 
 
-def train_run(settings, data, *, callback=None, stop_event=None):
+def train_run(settings, data, *, callback=None, stop_event=None, number=0):
     """Train one network with ``settings`` on ``data``; never raises for a too-large learning rate.
 
     Parameters
@@ -89,13 +89,14 @@ def train_run(settings, data, *, callback=None, stop_event=None):
     data : a ``Dataset`` (``load_data(settings.dataset, settings.normalize)``)
     callback : called as ``callback(step_info, result)`` after every step (live plots)
     stop_event : a ``threading.Event``; once set, training stops after the current step
+    number : the run's number in the playground (1, 2, ...), kept in the result
 
     Returns a ``RunResult``; its ``status`` and ``message`` explain a divergence in words.
     """
     if not isinstance(settings, PlaygroundSettings):
         raise TypeError(f"settings must be a PlaygroundSettings, got {type(settings).__name__}")
     steps_per_epoch = n_batches(settings.train_size, settings.batch_size)
-    result = RunResult(settings, None, History(steps_per_epoch=steps_per_epoch))
+    result = RunResult(settings, None, History(steps_per_epoch=steps_per_epoch), number=number)
     split = split_training_data(settings, data)  # checks that data and settings match
     X_monitor, y_monitor = split.X_val[:MONITOR_SIZE], split.y_val[:MONITOR_SIZE]
     monitor_every = max(1, steps_per_epoch // MONITOR_POINTS_PER_EPOCH)
