@@ -49,7 +49,7 @@ def proc_status_bytes(pid, field):
 
 def first_line(source):
     """The first non-empty line of a cell's source, shortened, to name the cell in a table."""
-    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    lines = [" ".join(line.split()) for line in source.splitlines() if line.strip()]
     text = lines[0] if lines else ""
     return text if len(text) <= 60 else text[:57] + "..."
 
