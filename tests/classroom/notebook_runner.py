@@ -23,6 +23,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 
 import nbformat
+from jupyter_server.services.kernels.connection.base import deserialize_binary_message
 from nbval.plugin import (
     coalesce_streams,
     find_comment_markers,
@@ -45,7 +46,9 @@ SKIP_COMPARE = (
     "image/png",
     "image/jpeg",
 )
-PEAK_RSS_EXPRESSION = "__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss"
+PEAK_RSS_EXPRESSION = (
+    "__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss"
+)
 
 
 def read_sanitize_patterns(path):
@@ -146,6 +149,8 @@ class KernelChannel:
         raw = await asyncio.wait_for(self.connection.read_message(), remaining)
         if raw is None:
             raise ConnectionError("the kernel's websocket closed")
+        if isinstance(raw, bytes):  # a message with binary buffers (widgets: tqdm's progress bar)
+            return deserialize_binary_message(raw)
         return json.loads(raw)
 
     async def wait_until_ready(self, timeout=120, ask_every=5):
@@ -219,15 +224,21 @@ class KernelChannel:
 
 
 async def run_and_check(channel, notebook, patterns, cell_timeout):
-    """Run every code cell of `notebook` that nbval runs; return a list of differences (empty: pass)."""
-    problems = []
+    """Run every code cell of `notebook` that nbval runs, in order, and compare their outputs.
+
+    Returns (problems, seconds): the differences found (empty: the notebook passes) and each
+    cell's wall time, {cell index: seconds}.
+    """
+    problems, seconds = [], {}
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
         options = cell_options(cell)
         if options["skip"]:
             continue
-        outputs, reply = await channel.execute(cell.source, cell_timeout)
+        start = time.perf_counter()
+        outputs, _ = await channel.execute(cell.source, cell_timeout)
+        seconds[index] = round(time.perf_counter() - start, 2)
         errors = [output for output in outputs if output.output_type == "error"]
         if errors and not options["check_exception"]:
             problems.append(f"cell {index} raised {errors[0].ename}: {errors[0].evalue}")
@@ -236,7 +247,7 @@ async def run_and_check(channel, notebook, patterns, cell_timeout):
             problems.append(f"cell {index} was expected to raise and did not")
         if options["check"] and cell.execution_count is not None:
             stored = coalesce_streams(copy.deepcopy(cell.outputs))  # it merges in place
-                difference = compare_outputs(outputs, stored, patterns)
+            difference = compare_outputs(outputs, stored, patterns)
             if difference:
                 problems.append(f"cell {index}: {difference}")
-    return problems
+    return problems, seconds

@@ -104,7 +104,7 @@ async def run_notebook_as(api, name, token, notebook_name, patterns):
     channel = await KernelChannel.open(ws_url, {"Authorization": f"token {token}"})
     try:
         await channel.wait_until_ready()
-        problems = await run_and_check(channel, notebook, patterns, CELL_TIMEOUT)
+        problems, cell_seconds = await run_and_check(channel, notebook, patterns, CELL_TIMEOUT)
         peak = await channel.peak_rss_bytes()
     finally:
         channel.close()
@@ -114,6 +114,7 @@ async def run_notebook_as(api, name, token, notebook_name, patterns):
         "notebook": notebook_name,
         "seconds": round(seconds, 1),
         "kernel_peak_mb": round(peak / MB),
+        "slowest_cells_seconds": dict(sorted(cell_seconds.items(), key=lambda item: -item[1])[:3]),
         "problems": problems,
     }
 
@@ -127,7 +128,7 @@ async def student_works_through_the_course(api, hub, name, patterns):
         body={"auth": {"username": name, "password": hub.password}, "note": "classroom test"},
     )
     token = answer["token"]
-    await api.request("POST", f"/hub/api/users/{name}/server", token)
+    await api.request("POST", f"/hub/api/users/{name}/server", token, {})  # no options
     await wait_for_server(api, name, token)
     server_seconds = time.perf_counter() - start
     notebooks = [
@@ -169,7 +170,8 @@ def summary_table(report):
         + " | ".join(
             f"{notebook[:2]} time (s) | {notebook[:2]} kernel peak (MB)" for notebook in NOTEBOOKS
         )
-        + " | total (s) |"
+        + " | total (s) |",
+        "|---|---:|" + "---:|---:|" * len(NOTEBOOKS) + "---:|",
     ]
     for student in report["students"]:
         cells = " | ".join(
