@@ -234,8 +234,8 @@ def main(argv=None):
     print(markdown_table(results, args.cells))
     print()
     print(
-        f"{os.cpu_count()} cores; {args.load} background training processes"
-        + (f" ({load.started} runs started)" if load else "")
+        f"{os.cpu_count()} cores; background load: {args.load} training processes"
+        + (f", {load.started} runs started" if load else "")
         + "; load average at the end "
         + ", ".join(f"{value:.1f}" for value in load_average)
         + " (1, 5, 15 min)."
