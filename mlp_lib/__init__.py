@@ -2,18 +2,24 @@
 
 The pieces, one module each:
 
-- ``idx``       read and write the IDX files MNIST comes in
-- ``data``      load MNIST / Fashion-MNIST as (X, y) arrays;  ``download``: fetch them again
-- ``batches``   shuffled mini-batches
-- ``layers``    Linear and ReLU;  ``losses``: softmax cross-entropy
-- ``model``     the MLP, with safe saving and loading
-- ``optim``     SGD, momentum, Adam;  ``train``: fit and evaluate
-- ``metrics``, ``gradcheck``, ``plots``, ``presets``, ``cli``
+- ``idx``         read and write the IDX files MNIST comes in
+- ``data``        load MNIST / Fashion-MNIST as (X, y) arrays;  ``download``: fetch them again
+- ``batches``     shuffled mini-batches
+- ``layers``      Linear, ReLU and Dropout;  ``losses``: softmax cross-entropy
+- ``model``       the MLP;  ``model_file``: its file format, checked before loading
+- ``optim``       SGD, momentum, Adam (and their registry);  ``train``: fit and evaluate
+- ``augment``     random shifts of the training images
+- ``recipe``      ``Recipe``: every setting of a training run, and ``train_recipe``
+- ``presets``     named recipes;  ``ladder``: notebook 08's path from the seed to the best one
+- ``metrics``, ``gradcheck``, ``plots``, ``checks`` (argument checks), ``atomic`` (safe writes)
+- ``playground``  the interactive panel of notebook 07;  ``cli``: ``python -m mlp_lib``
 """
 
+from .augment import RandomShift
 from .batches import iterate_minibatches
 from .data import DATASETS, load_mnist
 from .download import DownloadError  # the function: from mlp_lib.download import download
+from .drawing import preprocess_drawing
 from .gradcheck import (
     check_layer_gradients,
     check_model_gradients,
@@ -21,12 +27,13 @@ from .gradcheck import (
     relative_error,
 )
 from .idx import IDXFormatError, read_idx, write_idx
-from .layers import Layer, Linear, ReLU
+from .layers import Dropout, Layer, Linear, ReLU
 from .losses import SoftmaxCrossEntropy, log_softmax, softmax
 from .metrics import accuracy, confusion_matrix
 from .model import MLP, ModelFormatError
-from .optim import SGD, Adam, Momentum, make_optimizer
+from .optim import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 from .presets import PRESETS
+from .recipe import Recipe, train_recipe
 from .train import DivergenceError, Evaluation, History, StopTraining, evaluate, fit
 
 __version__ = "0.1.0"
@@ -34,11 +41,13 @@ __version__ = "0.1.0"
 __all__ = [
     "DATASETS",
     "MLP",
+    "OPTIMIZERS",
     "PRESETS",
     "SGD",
     "Adam",
     "DivergenceError",
     "DownloadError",
+    "Dropout",
     "Evaluation",
     "History",
     "IDXFormatError",
@@ -46,7 +55,9 @@ __all__ = [
     "Linear",
     "ModelFormatError",
     "Momentum",
+    "RandomShift",
     "ReLU",
+    "Recipe",
     "SoftmaxCrossEntropy",
     "StopTraining",
     "accuracy",
@@ -60,8 +71,10 @@ __all__ = [
     "log_softmax",
     "make_optimizer",
     "numerical_gradient",
+    "preprocess_drawing",
     "read_idx",
     "relative_error",
     "softmax",
+    "train_recipe",
     "write_idx",
 ]

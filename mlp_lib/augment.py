@@ -8,6 +8,8 @@ position does not matter, which is the one thing it cannot learn from 60,000 cen
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .checks import check_int
+
 
 def shift_images(images, dy, dx, max_shift):
     """Move each image by (dy[i], dx[i]) pixels, filling the uncovered border with zeros.
@@ -34,21 +36,14 @@ class RandomShift:
     """
 
     def __init__(self, max_shift=2, image_shape=(28, 28)):
-        if (
-            isinstance(max_shift, bool)
-            or not isinstance(max_shift, (int, np.integer))
-            or max_shift < 0
-        ):
-            raise ValueError(
-                f"max_shift must be an integer >= 0 (pixels), got {max_shift!r}; try 2"
-            )
+        max_shift = check_int("max_shift", max_shift, low=0, hint="pixels; try 1 or 2")
         height, width = image_shape
         if max_shift >= min(height, width):
             raise ValueError(
                 f"max_shift {max_shift} would move a {height}x{width} image out of "
                 f"view; use at most {min(height, width) - 1}, typically 1 or 2"
             )
-        self.max_shift = int(max_shift)
+        self.max_shift = max_shift
         self.image_shape = (int(height), int(width))
 
     def __repr__(self):

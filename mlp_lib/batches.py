@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .checks import check_int
+
 
 def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
     """Yield (X_batch, y_batch) pairs covering every sample once, the last batch smaller if needed.
@@ -12,12 +14,7 @@ def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
     n = len(X)
     if len(y) != n:
         raise ValueError(f"X and y must have the same length, got {n} and {len(y)}")
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, (int, np.integer))
-        or batch_size <= 0
-    ):
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_int("batch_size", batch_size, low=1)
     if shuffle:
         rng = np.random.default_rng() if rng is None else rng
         order = rng.permutation(n)

@@ -5,70 +5,108 @@ and ends with the line ``test accuracy: 97.12% (9712/10000)``.
 """
 
 import argparse
-import math
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
-import numpy as np
+from tqdm.auto import tqdm
 
+from .atomic import check_output_path
+from .checks import check_int
 from .data import DATASETS, load_mnist
 from .download import download
 from .ladder import run_ladder
-from .layers import INITS
 from .model import MLP
-from .optim import OPTIMIZERS
-from .presets import PRESETS, build, get_preset
-from .train import LR_SCHEDULES, evaluate, fit
+from .presets import PRESETS, get_preset
+from .recipe import CHECKS as RECIPE_CHECKS
+from .recipe import CHOICES as RECIPE_CHOICES
+from .recipe import Recipe, build, train_recipe
+from .train import evaluate
 
-# ---- argument types: each turns a bad value into an argparse error, not a traceback ----------
+PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+# ---- the training options: one per Recipe setting -----------------------------------------------
 
 
-def number(text, convert, is_valid, expected, hint=""):
-    """``convert(text)`` (int or float) if finite and ``is_valid``; else an error naming ``expected``."""
+def sizes_from_text(text):
+    """'512,256' -> (512, 256); the Recipe checks that they are positive."""
     try:
-        value = convert(text)
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    if not (math.isfinite(value) and is_valid(value)):
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}{hint}")
-    return value
+        raise ValueError(
+            f"hidden_sizes must be comma-separated positive integers such as 512,256, got {text!r}"
+        ) from None
+
+
+def number_from_text(convert, name):
+    """A converter for int or float options whose failure names the setting."""
+
+    def from_text(text):
+        try:
+            return convert(text)
+        except ValueError:
+            kind = "an integer" if convert is int else "a number"
+            raise ValueError(f"{name} must be {kind}, got {text!r}") from None
+
+    return from_text
+
+
+def recipe_option_type(f):
+    """The argparse ``type`` of a Recipe field: text -> value, checked as the Recipe checks it."""
+    if f.name == "hidden_sizes":
+        convert = sizes_from_text
+    elif f.type in (int, int | None):
+        convert = number_from_text(int, f.name)
+    elif f.type is float:
+        convert = number_from_text(float, f.name)
+    else:
+        convert = str
+
+    def parse(text):
+        try:
+            return RECIPE_CHECKS[f.name](convert(text))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = f.name  # argparse names the type in some messages
+    return parse
+
+
+def add_recipe_options(parser):
+    """``--lr``, ``--batch-size``, ...: one option per Recipe field (default: the preset's value)."""
+    for f in fields(Recipe):
+        flag = "--" + f.name.replace("_", "-")
+        help = f.metadata["help"]
+        if f.type is bool:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, help=help)
+            continue
+        choices = RECIPE_CHOICES.get(f.name)
+        parser.add_argument(
+            flag,
+            type=recipe_option_type(f),
+            choices=list(choices) if choices is not None else None,
+            metavar=f.metadata.get("metavar") if choices is None else None,
+            help=help,
+        )
+    # The seed program's choice, under the name the notebooks use for it:
+    parser.add_argument(
+        "--raw-pixels", dest="normalize", action="store_false", help="same as --no-normalize"
+    )
+
+
+def recipe_from_args(args):
+    """The preset's Recipe, with every setting given on the command line changed."""
+    changes = {f.name: getattr(args, f.name) for f in fields(Recipe)}
+    return get_preset(args.preset).replace(**{k: v for k, v in changes.items() if v is not None})
 
 
 def positive_int(text):
-    return number(text, int, lambda v: v > 0, "a positive integer")
-
-
-def non_negative_int(text):
-    return number(text, int, lambda v: v >= 0, "an integer >= 0")
-
-
-def positive_float(text):
-    return number(text, float, lambda v: v > 0, "a positive number", hint="; try 0.01")
-
-
-def non_negative_float(text):
-    return number(text, float, lambda v: v >= 0, "a number >= 0")
-
-
-def probability(text):
-    return number(text, float, lambda v: 0 <= v < 1, "a probability in [0, 1)", hint="; try 0.1")
-
-
-def hidden_sizes(text):
-    """'512,256' -> (512, 256): one or more positive integers, comma-separated."""
-    parts = [p.strip() for p in text.split(",")]
+    """An argparse type: a positive integer."""
     try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers such as 512,256, got {text!r}"
-        ) from None
-    if any(s <= 0 for s in sizes):
-        raise argparse.ArgumentTypeError(
-            f"every hidden size must be a positive integer, got {text!r}"
-        )
-    return sizes
+        return check_int("the value", number_from_text(int, "the value")(text), low=1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser():
@@ -90,55 +128,7 @@ def build_parser():
         default="default",
         help="a named recipe (default: %(default)s); other options override it",
     )
-    train.add_argument("--dataset", choices=list(DATASETS), default="mnist")
-    train.add_argument(
-        "--hidden-sizes",
-        type=hidden_sizes,
-        metavar="H1,H2",
-        help="hidden layer sizes, e.g. 512,256",
-    )
-    train.add_argument("--lr", type=positive_float, help="learning rate")
-    train.add_argument("--batch-size", type=positive_int)
-    train.add_argument("--epochs", type=positive_int)
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
-    train.add_argument(
-        "--lr-schedule",
-        choices=LR_SCHEDULES,
-        help="constant, or cosine: lower the learning rate smoothly to zero",
-    )
-    train.add_argument("--init", choices=INITS, help="weight initialisation")
-    train.add_argument(
-        "--weight-decay",
-        type=non_negative_float,
-        metavar="LAMBDA",
-        help="shrink the weights by lr*LAMBDA every step (L2), e.g. 5e-4; 0 = none",
-    )
-    train.add_argument(
-        "--dropout",
-        type=probability,
-        metavar="P",
-        help="drop hidden units with probability P while training, e.g. 0.1; 0 = none",
-    )
-    train.add_argument(
-        "--shift",
-        type=non_negative_int,
-        metavar="PIXELS",
-        help="augment: shift training images by up to PIXELS pixels, e.g. 2; 0 = none",
-    )
-    train.add_argument("--dtype", choices=["float32", "float64"])
-    train.add_argument(
-        "--raw-pixels",
-        dest="normalize",
-        action="store_false",
-        default=None,
-        help="train on raw 0..255 pixels instead of [0, 1]",
-    )
-    train.add_argument("--seed", type=int, help="seed for the weights and the shuffling")
-    train.add_argument(
-        "--train-size",
-        type=positive_int,
-        help="use only the first N training images (quick experiments)",
-    )
+    add_recipe_options(train)
     train.add_argument("--save", type=Path, metavar="MODEL.npz", help="save the trained model here")
     train.add_argument(
         "--plot", type=Path, metavar="CURVES.png", help="save the training curves here"
@@ -180,85 +170,64 @@ def build_parser():
     return parser
 
 
-def resolve_train_settings(args):
-    """The preset's settings, overridden by every option given on the command line."""
-    settings = get_preset(args.preset)
-    for key in (
-        "hidden_sizes",
-        "lr",
-        "lr_schedule",
-        "batch_size",
-        "epochs",
-        "optimizer",
-        "init",
-        "weight_decay",
-        "dropout",
-        "shift",
-        "dtype",
-        "normalize",
-        "seed",
-    ):
-        value = getattr(args, key)
-        if value is not None:
-            settings[key] = value
-    return settings
-
-
 def run_train(args):
-    s = resolve_train_settings(args)
-    dtype = np.dtype(s["dtype"])
-    X_train, y_train = load_mnist(
-        "train", args.dataset, data_dir=args.data_dir, normalize=s["normalize"], dtype=dtype
-    )
-    X_test, y_test = load_mnist(
-        "test", args.dataset, data_dir=args.data_dir, normalize=s["normalize"], dtype=dtype
-    )
-    if args.train_size is not None:
-        X_train, y_train = X_train[: args.train_size], y_train[: args.train_size]
-    model, optimizer, augment = build(s, n_inputs=X_train.shape[1])
-    print(
-        f"dataset {args.dataset}: {len(X_train)} training and {len(X_test)} test images, "
-        f"pixels in {'[0, 1]' if s['normalize'] else '0..255'}"
-        f"{f', augmented with {augment}' if augment else ''}"
-    )
-    print(
-        f"training {model} with {optimizer} ({s['lr_schedule']} schedule), "
-        f"batch size {s['batch_size']}, {s['epochs']} epochs, seed {s['seed']} (preset {args.preset})"
-    )
-    history = fit(
-        model,
-        X_train,
-        y_train,
-        epochs=s["epochs"],
-        batch_size=s["batch_size"],
-        optimizer=optimizer,
-        seed=s["seed"],
-        lr_schedule=s["lr_schedule"],
-        X_val=X_test,
-        y_val=y_test,
-        augment=augment,
-        progress=args.progress,
-    )
-    for epoch, (train_acc, test_acc, secs) in enumerate(
-        zip(history.train_accuracy, history.val_accuracy, history.epoch_seconds), start=1
-    ):
-        print(
-            f"epoch {epoch}: train accuracy {100 * train_acc:.2f}%, "
-            f"test accuracy {100 * test_acc:.2f}% ({secs:.1f} s)"
+    recipe = recipe_from_args(args)
+    for path, what in ((args.save, "model"), (args.plot, "training curves")):
+        if path is not None:  # checked now, not after minutes of training
+            check_output_path(path, what)
+    if args.plot is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
+        raise ValueError(
+            f"cannot save the training curves as {args.plot}: the name must end in one of "
+            f"{', '.join(PLOT_FORMATS)}, e.g. curves.png"
         )
-    print(f"trained in {history.seconds:.1f} s")
+    if args.save is not None and args.save.suffix != ".npz":
+        raise ValueError(f"model files end in .npz, got {args.save}; try {args.save.stem}.npz")
+    model, optimizer, augment = build(recipe)  # only to say what will be trained
+    pixels = "[0, 1]" if recipe.normalize else "0..255"
+    print(
+        f"dataset {recipe.dataset}: {recipe.train_size or 'all'} training images, pixels in "
+        f"{pixels}{f', augmented with {augment}' if augment else ''}"
+    )
+    print(
+        f"training {model} with {optimizer} ({recipe.lr_schedule} schedule), batch size "
+        f"{recipe.batch_size}, {recipe.epochs} epochs, seed {recipe.seed} (preset {args.preset})"
+    )
+    say = tqdm.write if args.progress else print  # a line never breaks the progress bar
+
+    def report_epoch(info):
+        if info.epoch_end:
+            h = info.history
+            say(
+                f"epoch {info.epoch}/{recipe.epochs}: train accuracy "
+                f"{100 * h.train_accuracy[-1]:.2f}%, test accuracy {100 * h.val_accuracy[-1]:.2f}% "
+                f"({h.epoch_seconds[-1]:.1f} s)"
+            )
+
+    result = train_recipe(
+        recipe, data_dir=args.data_dir, callback=report_epoch, progress=args.progress
+    )
+    model = result.model
+    print(f"trained in {result.history.seconds:.1f} s")
+    if args.save is not None:  # the model first: a failed plot must not lose it
+        model.save(
+            args.save, preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize
+        )
+        model = MLP.load(args.save)  # evaluate what was saved, as the seed program did
+        print(f"model saved to {args.save} and reloaded")
     if args.plot is not None:
         from .plots import plot_history
 
-        fig = plot_history(history, labels=[args.preset], title=f"{model}")
+        fig = plot_history(result.history, labels=[args.preset], title=f"{model}")
         fig.savefig(args.plot, dpi=100)
         print(f"training curves saved to {args.plot}")
-    if args.save is not None:
-        model.save(args.save, preset=args.preset, dataset=args.dataset, normalize=s["normalize"])
-        model = MLP.load(args.save)  # evaluate what was saved, as the seed program did
-        print(f"model saved to {args.save} and reloaded")
-    result = evaluate(model, X_test, y_test)
-    print(f"test accuracy: {result}")
+    X_test, y_test = load_mnist(
+        "test",
+        recipe.dataset,
+        data_dir=args.data_dir,
+        normalize=recipe.normalize,
+        dtype=model.dtype,
+    )
+    print(f"test accuracy: {evaluate(model, X_test, y_test)}")
     return 0
 
 
@@ -280,6 +249,7 @@ def run_evaluate(args):
 
 
 def run_ladder_command(args):
+    check_output_path(args.output, "ladder results")
     if args.output.suffix != ".json":
         raise ValueError(
             f"the ladder results are JSON: --output should end in .json, got {args.output}"

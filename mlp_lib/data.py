@@ -12,9 +12,11 @@ Each dataset lives in a subfolder of it (data/mnist/, data/fashion-mnist/).
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_choice, check_float_dtype
 from .idx import IDXFormatError, read_idx
 
 _FILES = {
@@ -109,8 +111,7 @@ def dataset_dir(dataset="mnist", data_dir=None):
 
 def check_dataset(dataset):
     """Raise ValueError unless `dataset` is a key of DATASETS."""
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+    check_choice("dataset", dataset, DATASETS)
 
 
 def class_names(dataset="mnist"):
@@ -137,10 +138,9 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
     X : (N, 784) array of `dtype`.
     y : (N,) int64 array of labels 0..9.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
+    check_choice("split", split, SPLITS)
     folder = dataset_dir(dataset, data_dir)
-    dtype = _float_dtype(dtype)
+    dtype = check_float_dtype(dtype)
 
     paths = {kind: folder / name for kind, name in DATASETS[dataset]["files"][split].items()}
     for path in paths.values():
@@ -184,12 +184,30 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
     return X, y
 
 
-def _float_dtype(dtype):
-    """np.dtype(dtype) if it is float32 or float64, else a ValueError."""
-    try:
-        ok = dtype is not None and np.dtype(dtype) in (np.float32, np.float64)
-    except TypeError:  # not a dtype at all, e.g. "floot32"
-        ok = False
-    if not ok:
-        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
-    return np.dtype(dtype)
+class Dataset(NamedTuple):
+    """Both splits of a dataset in memory.
+
+    Shapes: X_train (60000, 784), y_train (60000,), X_test (10000, 784), y_test (10000,).
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    dataset: str
+    normalize: bool
+
+    @property
+    def class_names(self):
+        return class_names(self.dataset)
+
+
+def load_dataset(dataset="mnist", *, normalize=True, dtype=np.float32, data_dir=None):
+    """Both splits of ``dataset`` as a ``Dataset`` (see ``load_mnist`` for the arguments)."""
+    X_train, y_train = load_mnist(
+        "train", dataset, data_dir=data_dir, normalize=normalize, dtype=dtype
+    )
+    X_test, y_test = load_mnist(
+        "test", dataset, data_dir=data_dir, normalize=normalize, dtype=dtype
+    )
+    return Dataset(X_train, y_train, X_test, y_test, dataset, bool(normalize))

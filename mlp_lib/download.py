@@ -18,8 +18,9 @@ import zlib
 
 from tqdm.auto import tqdm
 
+from .atomic import write_bytes_atomically
 from .data import DATASETS, check_dataset, dataset_dir
-from .idx import write_bytes_atomically
+from .idx import GZIP_ERRORS
 
 # Base URLs tried in order; a file's URL is base + file name.
 MIRRORS = {
@@ -33,7 +34,6 @@ MIRRORS = {
         "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
     ],
 }
-_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 class DownloadError(RuntimeError):
@@ -101,7 +101,7 @@ def _fetch_checked(url, sha256, timeout, progress):
         return None, f"the transfer failed ({err!r})", False
     try:
         got = hashlib.sha256(gzip.decompress(gz_bytes)).hexdigest()
-    except _GZIP_ERRORS as err:
+    except GZIP_ERRORS as err:
         return None, f"not a complete gzip file ({err})", False
     if got != sha256:
         return None, f"checksum mismatch: the content's SHA-256 is {got}, expected {sha256}", False

@@ -13,13 +13,13 @@ its labels 00 00 08 01 | 60000. The files are usually gzip-compressed (.gz); bot
 """
 
 import gzip
-import os
-import secrets
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import write_bytes_atomically
 
 # Element type code -> NumPy dtype. IDX values are big-endian, hence ">".
 IDX_DTYPES = {
@@ -32,7 +32,7 @@ IDX_DTYPES = {
 }
 _TYPE_NAMES = ", ".join(f"0x{code:02X} {dtype.name}" for code, dtype in IDX_DTYPES.items())
 _GZIP_MAGIC = b"\x1f\x8b"
-_GZIP_ERRORS = (
+GZIP_ERRORS = (
     gzip.BadGzipFile,
     EOFError,
     zlib.error,
@@ -130,18 +130,6 @@ def write_idx(path, array):
     write_bytes_atomically(path, data)
 
 
-def write_bytes_atomically(path, data):
-    """Write `data` to a temporary file next to `path`, then rename it to `path` in one step."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _decompress(raw, path):
     """Return the IDX bytes of a file's content `raw`, gunzipping it when it is gzip-compressed."""
     if not raw:
@@ -149,7 +137,7 @@ def _decompress(raw, path):
     if raw[:2] == _GZIP_MAGIC:
         try:
             return gzip.decompress(raw)
-        except _GZIP_ERRORS as err:
+        except GZIP_ERRORS as err:
             raise IDXFormatError(f"{path}: the gzip stream is damaged ({err}); {_FIX}") from err
     if path.name.endswith(".gz"):
         raise IDXFormatError(

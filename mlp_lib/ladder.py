@@ -13,10 +13,12 @@ import time
 
 import numpy as np
 
-from .idx import write_bytes_atomically
-from .presets import get_preset, train_recipe
+from .atomic import write_bytes_atomically
+from .data import load_dataset
+from .presets import PRESETS
+from .recipe import train_recipe
 
-# Each step changes the settings of the last *kept* step; a step with keep=False is a comparison
+# Each step changes some settings of the last *kept* step's Recipe; a step with keep=False is a comparison
 # we try and then leave (e.g. Xavier against He initialisation). The last kept step is exactly
 # PRESETS["best"] (a test checks).
 LADDER = [
@@ -43,13 +45,13 @@ LADDER_FORMAT_VERSION = 1
 
 
 def ladder_steps():
-    """Yield (what changes, full settings, keep) for every step of ``LADDER``, from the seed on."""
-    kept = get_preset("seed")
-    for change, overrides, keep in LADDER:
-        settings = {**kept, **overrides}
-        yield change, settings, keep
+    """Yield (what changes, its Recipe, keep) for every step of ``LADDER``, from the seed on."""
+    kept = PRESETS["seed"]
+    for change, changes, keep in LADDER:
+        recipe = kept.replace(**changes)
+        yield change, recipe, keep
         if keep:
-            kept = settings
+            kept = recipe
 
 
 def run_ladder(
@@ -73,10 +75,15 @@ def run_ladder(
     if steps is not None and not 1 <= steps <= len(all_steps):
         raise ValueError(f"steps must be between 1 and {len(all_steps)}, got {steps}")
     records = []
-    for number, (change, settings, keep) in enumerate(all_steps[:steps], start=1):
-        result = train_recipe(
-            settings, dataset, data_dir=data_dir, train_size=train_size, progress=progress
-        )
+    key, data = None, None  # the data of the last step, read again only when the steps need
+    for number, (change, recipe, keep) in enumerate(all_steps[:steps], start=1):
+        recipe = recipe.replace(dataset=dataset, train_size=train_size)
+        if key != (recipe.normalize, recipe.dtype):  # ...other pixels or another dtype
+            key, data = (recipe.normalize, recipe.dtype), None  # (frees the old copy first)
+            data = load_dataset(
+                dataset, normalize=recipe.normalize, dtype=recipe.dtype, data_dir=data_dir
+            )
+        result = train_recipe(recipe, data=data, progress=progress)
         h = result.history
         epoch_loss = [
             float(np.mean(h.loss[i * h.steps_per_epoch : (i + 1) * h.steps_per_epoch]))
@@ -87,7 +94,7 @@ def run_ladder(
                 step=number,
                 change=change,
                 keep=keep,
-                settings=_jsonable(settings),
+                settings=recipe.as_dict(),
                 train_images=result.train_images,
                 test_accuracy=result.test.accuracy,
                 correct=result.test.correct,
@@ -116,12 +123,6 @@ def load_ladder(path):
             f"`python -m mlp_lib ladder --output {path}`"
         )
     return data["steps"]
-
-
-def _jsonable(settings):
-    return {
-        key: list(value) if isinstance(value, tuple) else value for key, value in settings.items()
-    }
 
 
 def _write(output, dataset, records):

@@ -12,6 +12,8 @@ compute ``x @ W``: the shapes then read left to right, like the maths.
 
 import numpy as np
 
+from .checks import check_choice, check_float_dtype, check_int, check_number
+
 INITS = ("normal", "he", "xavier")
 
 
@@ -44,14 +46,13 @@ def init_weights(n_in, n_out, init, rng, dtype=np.float32):
     - ``"he"``: N(0, 2 / n_in), keeps the activations' scale through ReLU layers;
     - ``"xavier"``: N(0, 2 / (n_in + n_out)), keeps the scale through linear/tanh layers.
     """
+    check_choice("init", init, INITS)
     if init == "normal":
         std = 0.01
     elif init == "he":
         std = np.sqrt(2.0 / n_in)
-    elif init == "xavier":
+    else:  # "xavier"
         std = np.sqrt(2.0 / (n_in + n_out))
-    else:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
     return (rng.standard_normal((n_in, n_out)) * std).astype(dtype)
 
 
@@ -65,14 +66,10 @@ class Linear(Layer):
 
     def __init__(self, n_in, n_out, init="he", rng=None, dtype=np.float32, compute_dx=True):
         super().__init__()
-        for name, value in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Linear {name} must be a positive integer, got {value!r}")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"Linear dtype must be float32 or float64, got {dtype}")
+        n_in, n_out = check_int("Linear n_in", n_in, low=1), check_int("Linear n_out", n_out, low=1)
+        dtype = check_float_dtype(dtype, "Linear dtype")
         rng = np.random.default_rng() if rng is None else rng
-        self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
+        self.n_in, self.n_out, self.init = n_in, n_out, init
         self.compute_dx = compute_dx
         self.params["W"] = init_weights(self.n_in, self.n_out, init, rng, dtype)  # (n_in, n_out)
         self.params["b"] = np.zeros(self.n_out, dtype=dtype)  # (n_out,)
@@ -139,9 +136,9 @@ class Dropout(Layer):
 
     def __init__(self, p=0.1, rng=None):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
-            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}; try 0.1")
-        self.p = float(p)
+        self.p = check_number(
+            "dropout probability p", p, low=0, high=1, high_open=True, hint="try 0.1"
+        )
         self.rng = np.random.default_rng() if rng is None else rng
         self._scaled_mask = None
 

@@ -1,62 +1,15 @@
 """The multi-layer perceptron: Linear -> ReLU -> ... -> Linear, with softmax cross-entropy."""
 
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .idx import write_bytes_atomically
+from .checks import check_choice, check_float_dtype, check_int
 from .layers import INITS, Dropout, Linear, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
+from .model_file import ModelFormatError, SavedModel, read_model_file, write_model_file
 
-FORMAT_VERSION = 1
-METADATA_KEYS = ("format_version", "init", "dtype", "dropout", "metadata")
-
-
-class ModelFormatError(ValueError):
-    """A model file that is not one written by ``MLP.save``."""
-
-
-NOT_A_MODEL = (
-    "model files are .npz archives of plain arrays written by MLP.save; pickled files "
-    "are refused because loading them can run code"
-)
-
-
-def read_plain_npz(path):
-    """All arrays of an .npz archive as a dict, refusing anything pickled (it could run code)."""
-    with open(path, "rb") as f:
-        head = f.read(6)
-    if head[:4] != b"PK\x03\x04":  # every .npz is a zip archive
-        kind = (
-            "a single NumPy array (.npy)"
-            if head == b"\x93NUMPY"
-            else "a pickle"
-            if head[:1] == b"\x80"
-            else "not an .npz archive"
-        )
-        raise ModelFormatError(f"{path}: not a model file ({kind}); {NOT_A_MODEL}")
-    arrays = {}
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            for key in npz.files:
-                try:
-                    arrays[key] = npz[key]
-                except ValueError as exc:
-                    if "pickle" not in str(exc):  # a damaged member, not a pickled one
-                        raise
-                    raise ModelFormatError(
-                        f"{path}: the array {key!r} holds pickled Python objects; {NOT_A_MODEL}"
-                    ) from None
-    except ModelFormatError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelFormatError(
-            f"{path}: not a model file (a damaged .npz archive: "
-            f"{type(exc).__name__}); {NOT_A_MODEL}"
-        ) from None
-    return arrays
+__all__ = ["MLP", "ModelFormatError", "check_layer_sizes"]
 
 
 def check_layer_sizes(layer_sizes):
@@ -71,12 +24,7 @@ def check_layer_sizes(layer_sizes):
         raise ValueError(
             f"layer_sizes needs at least an input and an output size, e.g. (784, 10), got {sizes!r}"
         )
-    for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
-            raise ValueError(
-                f"every layer size must be a positive integer, got {size!r} in {sizes!r}"
-            )
-    return tuple(int(s) for s in sizes)
+    return tuple(check_int("every layer size", size, low=1, hint=f"in {sizes!r}") for size in sizes)
 
 
 class MLP:
@@ -94,10 +42,8 @@ class MLP:
         self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32, dropout=0.0
     ):
         self.layer_sizes = check_layer_sizes(layer_sizes)
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {init!r}")
-        self.dtype = np.dtype(dtype)
-        self.init = init
+        self.init = check_choice("init", init, INITS)
+        self.dtype = check_float_dtype(dtype)
         rng = np.random.default_rng(seed)
         self.layers = []
         pairs = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
@@ -156,20 +102,29 @@ class MLP:
         return self.forward(X).argmax(axis=1)
 
     def parameters(self):
-        """All parameters by name, e.g. {"W0": (784, 32), "b0": (32,), "W1": ...}."""
+        """Every layer's parameters by name, e.g. {"W0": (784, 32), "b0": (32,), "W1": ...}.
+
+        Layers are numbered in the order they hold parameters (ReLU and Dropout hold none), and
+        the arrays are the layers' own: an optimizer that changes them in place trains the model.
+        """
         return {
             f"{key}{i}": value
-            for i, layer in enumerate(self.linear_layers)
+            for i, layer in enumerate(self.trainable_layers)
             for key, value in layer.params.items()
         }
 
     def gradients(self):
-        """All gradients from the last ``backward``, with the same names as ``parameters``."""
+        """Every layer's gradients from the last ``backward``, named as in ``parameters``."""
         return {
             f"{key}{i}": value
-            for i, layer in enumerate(self.linear_layers)
+            for i, layer in enumerate(self.trainable_layers)
             for key, value in layer.grads.items()
         }
+
+    @property
+    def trainable_layers(self):
+        """The layers that have parameters, in order."""
+        return [layer for layer in self.layers if layer.params]
 
     def set_parameters(self, params):
         """Copy parameters into the model (same names and shapes as ``parameters()``)."""
@@ -177,7 +132,7 @@ class MLP:
         for name, value in params.items():
             own[name][...] = value
 
-    # ---- saving and loading -------------------------------------------------------------
+    # ---- saving and loading (the format itself is in model_file.py) ---------------------------
 
     def save(self, path, **metadata):
         """Save weights and sizes to a ``.npz`` file, atomically.
@@ -189,88 +144,25 @@ class MLP:
         path = Path(path)
         if path.suffix != ".npz":
             raise ValueError(f"model files end in .npz, got {str(path)!r}; try {path.stem}.npz")
-        arrays = dict(self.parameters())
-        arrays["layer_sizes"] = np.array(self.layer_sizes, dtype=np.int64)
-        arrays["format_version"] = np.array(FORMAT_VERSION)
-        arrays["init"] = np.array(self.init)
-        arrays["dtype"] = np.array(self.dtype.name)
-        arrays["dropout"] = np.array(self.dropout)
-        merged = {**self.metadata, **{k: str(v) for k, v in metadata.items()}}
-        arrays["metadata"] = np.array([f"{k}={v}" for k, v in sorted(merged.items())], dtype=str)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        write_bytes_atomically(path, buffer.getvalue())
+        merged = {**self.metadata, **{str(k): str(v) for k, v in metadata.items()}}
+        saved = SavedModel(
+            self.layer_sizes, self.init, self.dtype.name, self.dropout, self.parameters(), merged
+        )
+        write_model_file(path, saved)
         self.metadata = merged
         return path
 
     @classmethod
     def load(cls, path, dtype=None):
-        """Load a model saved by ``save``. Never unpickles anything (``allow_pickle=False``).
+        """Load a model saved by ``save``. Never unpickles anything.
 
+        The file is checked completely (see ``model_file``) before the network is built.
         ``dtype`` (np.float32 or np.float64) converts the weights, e.g. to float64 so that
         predictions are the same to the last digit on every machine; default: as saved.
         """
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path}: no such model file; train one with "
-                f"`python -m mlp_lib train --save {path}`"
-            )
-        arrays = read_plain_npz(path)
-        if "layer_sizes" not in arrays:
-            raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
-        sizes = arrays["layer_sizes"]
-        if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
-            raise ModelFormatError(
-                f"{path}: 'layer_sizes' must be a 1-D integer array, "
-                f"got {sizes.dtype} of shape {sizes.shape}"
-            )
-        try:
-            sizes = check_layer_sizes(sizes.tolist())
-        except ValueError as exc:
-            raise ModelFormatError(f"{path}: {exc}") from None
-        saved_dtype = str(arrays.get("dtype", np.array("float64")))
-        init = str(arrays.get("init", np.array("he")))
-        if saved_dtype not in ("float32", "float64") or init not in INITS:
-            raise ModelFormatError(f"{path}: unsupported dtype {saved_dtype!r} or init {init!r}")
-        dropout = arrays.get("dropout", np.array(0.0))
-        if (
-            dropout.shape != ()
-            or not np.issubdtype(dropout.dtype, np.floating)
-            or not 0 <= float(dropout) < 1
-        ):
-            raise ModelFormatError(
-                f"{path}: 'dropout' must be one number in [0, 1), "
-                f"got {dropout.dtype} of shape {dropout.shape}: {dropout!r}"
-            )
-        if dtype is not None:
-            dtype = np.dtype(dtype).name
-            if dtype not in ("float32", "float64"):
-                raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-        else:
-            dtype = saved_dtype
-        model = cls(sizes, init=init, seed=0, dtype=dtype, dropout=float(dropout))
-        expected = {name: value.shape for name, value in model.parameters().items()}
-        allowed = set(expected) | {"layer_sizes", *METADATA_KEYS}
-        unknown = sorted(set(arrays) - allowed)
-        missing = sorted(set(expected) - set(arrays))
-        if unknown or missing:
-            raise ModelFormatError(
-                f"{path}: keys do not match a {sizes} network "
-                f"(missing {missing}, unexpected {unknown})"
-            )
-        for name, shape in expected.items():
-            value = arrays[name]
-            if value.shape != shape or not np.issubdtype(value.dtype, np.floating):
-                raise ModelFormatError(
-                    f"{path}: {name} should be a float array of shape {shape}, "
-                    f"got {value.dtype} of shape {value.shape}"
-                )
-            if not np.all(np.isfinite(value)):
-                raise ModelFormatError(f"{path}: {name} contains nan or inf values")
-        model.set_parameters({name: arrays[name] for name in expected})
-        entries = arrays.get("metadata", np.array([], dtype=str))
-        model.metadata = dict(
-            str(item).split("=", 1) for item in entries.tolist() if "=" in str(item)
-        )
+        saved = read_model_file(path)
+        dtype = saved.dtype if dtype is None else check_float_dtype(dtype)
+        model = cls(saved.layer_sizes, init=saved.init, seed=0, dtype=dtype, dropout=saved.dropout)
+        model.set_parameters(saved.parameters)
+        model.metadata = saved.metadata
         return model

@@ -11,35 +11,21 @@ exactly gradient descent on the loss plus the L2 penalty λ/2·‖W‖²; for Ad
 (Loshchilov & Hutter, 2019), which works better than adding λW to Adam's gradient.
 """
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
+from .checks import check_number
 
 
 def check_lr(lr):
-    if (
-        isinstance(lr, bool)
-        or not isinstance(lr, (int, float, np.floating))
-        or not math.isfinite(lr)
-        or lr <= 0
-    ):
-        raise ValueError(f"learning rate must be a positive number, got {lr!r}; try 0.01")
-    return float(lr)
+    """The learning rate as a float, if it is a positive finite number."""
+    return check_number("learning rate", lr, low=0, low_open=True, hint="try 0.01")
 
 
 def check_weight_decay(weight_decay):
-    if (
-        isinstance(weight_decay, bool)
-        or not isinstance(weight_decay, (int, float, np.floating))
-        or not math.isfinite(weight_decay)
-        or weight_decay < 0
-    ):
-        raise ValueError(
-            f"weight_decay must be a number >= 0, got {weight_decay!r}; try 0 (none) or 5e-4"
-        )
-    return float(weight_decay)
+    """The weight decay λ as a float, if it is a finite number >= 0."""
+    return check_number("weight_decay", weight_decay, low=0, hint="try 0 (none) or 5e-4")
 
 
 class Optimizer:
@@ -99,13 +85,9 @@ class Momentum(Optimizer):
 
     def __init__(self, lr=0.05, momentum=0.9, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        if (
-            isinstance(momentum, bool)
-            or not isinstance(momentum, (int, float, np.floating))
-            or not 0 <= momentum < 1
-        ):
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}; try 0.9")
-        self.momentum = float(momentum)
+        self.momentum = check_number(
+            "momentum", momentum, low=0, high=1, high_open=True, hint="try 0.9"
+        )
 
     def __repr__(self):
         return f"Momentum(lr={self.lr:g}, momentum={self.momentum:g}{self._extra()})"
@@ -120,6 +102,28 @@ class Momentum(Optimizer):
             p += v
 
 
+class Nesterov(Momentum):
+    """SGD with Nesterov momentum: the gradient is taken where the velocity is about to carry us.
+
+    v <- mu * v - lr * g;  p <- p + mu * v - lr * g  (Sutskever et al., 2013, rewritten so that
+    g is the gradient at the current parameters). Like looking ahead before stepping: it brakes
+    earlier than plain momentum when the slope turns.
+    """
+
+    def __repr__(self):
+        return f"Nesterov(lr={self.lr:g}, momentum={self.momentum:g}{self._extra()})"
+
+    def step(self, params, grads):
+        self.decay_weights(params)
+        for name, p in params.items():
+            v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
+            np.multiply(grads[name], self.lr, out=scaled)  # lr * g, into a reused array
+            v *= self.momentum
+            v -= scaled
+            p += self.momentum * v
+            p -= scaled
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on g and a per-parameter step size from g².
 
@@ -130,8 +134,7 @@ class Adam(Optimizer):
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
         super().__init__(lr, weight_decay)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"Adam {name} must be in [0, 1), got {beta!r}")
+            check_number(f"Adam {name}", beta, low=0, high=1, high_open=True, hint="try 0.9")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
 
@@ -153,12 +156,30 @@ class Adam(Optimizer):
             p -= (self.lr / correction1) * m / (np.sqrt(v / correction2) + self.eps)
 
 
+@dataclass(frozen=True)
+class OptimizerChoice:
+    """An optimizer as the command line and the playground offer it.
+
+    ``label`` is its name for people; ``typical_lr`` a learning rate that usually works for it on
+    MNIST (the playground calls ten times that "large" when a run fails to learn).
+    """
+
+    cls: type
+    label: str
+    typical_lr: float
+
+
+# Every optimizer the command line and the playground offer, by the name they use for it.
+OPTIMIZERS = {
+    "sgd": OptimizerChoice(SGD, "SGD", typical_lr=0.1),
+    "momentum": OptimizerChoice(Momentum, "SGD + momentum", typical_lr=0.05),
+    "nesterov": OptimizerChoice(Nesterov, "SGD + Nesterov momentum", typical_lr=0.05),
+    "adam": OptimizerChoice(Adam, "Adam", typical_lr=0.001),
+}
+
+
 def make_optimizer(name, lr, **options):
-    """Build an optimizer by name: "sgd", "momentum" or "adam" (options: e.g. weight_decay)."""
-    if name == "sgd":
-        return SGD(lr, **options)
-    if name == "momentum":
-        return Momentum(lr, **options)
-    if name == "adam":
-        return Adam(lr, **options)
-    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+    """Build an optimizer by its name in ``OPTIMIZERS`` (options: e.g. ``weight_decay``)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    return OPTIMIZERS[name].cls(lr, **options)

@@ -132,7 +132,11 @@ def plot_first_layer_weights(W, n=16, ncols=8, title="First-layer weights as 28Ã
 
 
 def plot_probabilities(probs, class_names=None, true_label=None, ax=None, title=None):
-    """A bar chart of one image's predicted probabilities, the true class in green."""
+    """A bar chart of one image's predicted probabilities, the true class in green.
+
+    With ``ax`` it draws into that axis (e.g. one of a row of small plots) and returns its
+    Figure; ``title=""`` leaves the axis untitled. Long class names are slanted.
+    """
     probs = np.asarray(probs)
     names = class_names if class_names is not None else [str(c) for c in range(len(probs))]
     fig = None
@@ -147,6 +151,8 @@ def plot_probabilities(probs, class_names=None, true_label=None, ax=None, title=
         ylim=(0, 1),
         xlabel="class",
         ylabel="probability",
-        title=title or "Predicted probabilities",
+        title="Predicted probabilities" if title is None else title,
     )
+    if max(len(name) for name in names) > 2:
+        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
     return fig if fig is not None else ax.figure

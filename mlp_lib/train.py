@@ -8,6 +8,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .batches import iterate_minibatches, n_batches
+from .checks import check_choice, check_int
 from .optim import SGD, check_lr
 
 LR_SCHEDULES = ("constant", "cosine")
@@ -21,19 +22,16 @@ class DivergenceError(FloatingPointError):
     """The loss became nan or inf, or exploded: training diverged (the learning rate is too large).
 
     Besides the message, it carries ``epoch`` and ``step`` (1-based), the ``loss`` that stopped
-    training, the ``first_loss`` and the base learning rate ``lr``, for callers that explain it
-    in their own words (the playground does).
+    training, the ``first_loss``, the base learning rate ``lr`` and the ``history`` up to that
+    step, for callers that explain it in their own words (the playground does).
     """
 
-    def __init__(self, message, *, epoch=None, step=None, loss=None, first_loss=None, lr=None):
+    def __init__(
+        self, message, *, epoch=None, step=None, loss=None, first_loss=None, lr=None, history=None
+    ):
         super().__init__(message)
-        self.epoch, self.step, self.loss, self.first_loss, self.lr = (
-            epoch,
-            step,
-            loss,
-            first_loss,
-            lr,
-        )
+        self.epoch, self.step, self.loss = epoch, step, loss
+        self.first_loss, self.lr, self.history = first_loss, lr, history
 
 
 class StopTraining(Exception):
@@ -73,6 +71,7 @@ class StepInfo:
     loss: float
     history: History
     epoch_end: bool  # True on the last step of an epoch, after the accuracies are recorded
+    model: object = None  # the model being trained
 
 
 @dataclass
@@ -127,17 +126,15 @@ def fit(
     Returns a ``History``. Raises ``DivergenceError`` if the loss becomes nan or inf, or grows
     to more than ``EXPLOSION_FACTOR`` times its first value.
     """
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_int("epochs", epochs, low=1)
+    check_int("batch_size", batch_size, low=1)
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
     if len(X) == 0:
         raise ValueError("cannot train on zero samples")
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
-    if lr_schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     optimizer = SGD(0.01) if optimizer is None else optimizer
     base_lr = check_lr(optimizer.lr)
     X = np.asarray(X, dtype=model.dtype)
@@ -172,6 +169,7 @@ def fit(
                             loss=loss,
                             first_loss=first_loss,
                             lr=base_lr,
+                            history=history,
                         )
                     correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
                     model.backward()
@@ -187,7 +185,9 @@ def fit(
                     bar.set_postfix(loss=f"{loss:.3f}", acc=f"{history.train_accuracy[-1]:.3f}")
                 if callback is not None:
                     callback(
-                        StepInfo(epoch, step, history.steps_per_epoch, loss, history, epoch_end)
+                        StepInfo(
+                            epoch, step, history.steps_per_epoch, loss, history, epoch_end, model
+                        )
                     )
     except StopTraining:
         history.stopped_early = True

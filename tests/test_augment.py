@@ -75,7 +75,7 @@ def test_random_shift_zero_is_the_identity():
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
 def test_random_shift_rejects_bad_max_shift(bad):
     with pytest.raises(
-        ValueError, match=r"max_shift must be an integer >= 0 \(pixels\), got .*; try 2"
+        ValueError, match=r"max_shift must be an integer >= 0, got .*; pixels; try 1 or 2"
     ):
         RandomShift(bad)
 

@@ -25,7 +25,8 @@ def test_the_ladder_starts_at_the_seed_and_its_last_kept_step_is_the_best_preset
 def test_every_step_changes_one_thing_from_the_last_kept_step():
     previous = PRESETS["seed"]
     for change, settings, keep in list(ladder_steps())[1:]:
-        changed = {key for key in settings if settings[key] != previous[key]}
+        before, after = previous.as_dict(), settings.as_dict()
+        changed = {key for key in after if after[key] != before[key]}
         assert changed, f"step {change!r} changes nothing"
         assert len(changed) <= 2, (
             f"step {change!r} changes {changed}"
@@ -43,7 +44,7 @@ def test_run_ladder_writes_json_after_every_step(tmp_path):
     assert len(lines) == 2 and lines[0].startswith("step  1/2: the seed program")
     first = records[0]
     assert first["train_images"] == 3000 and first["total"] == 10_000
-    assert len(first["epoch_val_accuracy"]) == PRESETS["seed"]["epochs"] == len(first["epoch_loss"])
+    assert len(first["epoch_val_accuracy"]) == PRESETS["seed"].epochs == len(first["epoch_loss"])
     assert [p.name for p in tmp_path.iterdir()] == ["ladder.json"]  # no temporary file left
 
 
@@ -71,7 +72,7 @@ def test_committed_results_are_the_current_ladder_on_all_of_mnist():
     steps = list(ladder_steps())
     assert [r["change"] for r in records] == [change for change, _, _ in steps]
     for record, (_, settings, keep) in zip(records, steps):
-        assert record["settings"] == json.loads(json.dumps(settings)) and record["keep"] == keep
+        assert record["settings"] == settings.as_dict() and record["keep"] == keep
         assert record["train_images"] == 60_000 and record["total"] == 10_000
     assert records[-1]["test_accuracy"] >= 0.99  # the best recipe's promise
     assert records[-1]["train_seconds"] <= 60
@@ -82,7 +83,7 @@ def test_committed_best_models_are_the_best_preset(dataset, at_least):
     suffix = "" if dataset == "mnist" else f"-{dataset}"
     model = MLP.load(ROOT / "models" / f"best{suffix}.npz")
     assert model.metadata == {"preset": "best", "dataset": dataset, "normalize": "True"}
-    assert model.layer_sizes == (784, *PRESETS["best"]["hidden_sizes"], 10)
-    assert model.dropout == PRESETS["best"]["dropout"] and model.dtype == np.float32
+    assert model.layer_sizes == PRESETS["best"].layer_sizes
+    assert model.dropout == PRESETS["best"].dropout and model.dtype == np.float32
     X_test, y_test = load_mnist("test", dataset)
     assert evaluate(model, X_test, y_test).accuracy >= at_least

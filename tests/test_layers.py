@@ -114,9 +114,7 @@ def test_linear_rejects_non_positive_sizes(n_in, n_out, bad):
 
 
 def test_linear_rejects_unknown_init_and_dtype():
-    with pytest.raises(
-        ValueError, match=r"init must be one of \('normal', 'he', 'xavier'\), got 'zeros'"
-    ):
+    with pytest.raises(ValueError, match=r"init must be one of normal, he, xavier, got 'zeros'"):
         Linear(3, 2, init="zeros")
     with pytest.raises(ValueError, match="dtype must be float32 or float64, got int64"):
         Linear(3, 2, dtype=np.int64)
@@ -212,7 +210,7 @@ def test_dropout_keeps_float32():
 @pytest.mark.parametrize("p", [-0.1, 1, 1.5, "0.1", True])
 def test_dropout_rejects_probabilities_outside_zero_to_one(p):
     with pytest.raises(
-        ValueError, match=r"dropout probability p must be in \[0, 1\), got .*; try 0.1"
+        ValueError, match=r"dropout probability p must be a number in \[0, 1\), got .*; try 0.1"
     ):
         Dropout(p)
 

@@ -186,8 +186,11 @@ def test_load_refuses_wrong_shapes(tmp_path):
 
 def test_load_refuses_missing_and_unexpected_keys(tmp_path):
     path = tmp_path / "m.npz"
+    np.savez(path, layer_sizes=np.array([4, 2]), W0=np.zeros((4, 2)), W1=np.zeros((2, 2)))
+    with pytest.raises(ModelFormatError, match=r"missing \['b0'\], unexpected \['W1'\]"):
+        MLP.load(path)
     np.savez(path, layer_sizes=np.array([4, 2]), W0=np.zeros((4, 2)), extra=np.zeros(1))
-    with pytest.raises(ModelFormatError, match=r"missing \['b0'\], unexpected \['extra'\]"):
+    with pytest.raises(ModelFormatError, match=r"m.npz: unexpected arrays \['extra'\]"):
         MLP.load(path)
 
 
@@ -201,7 +204,10 @@ def test_load_refuses_an_archive_without_layer_sizes(tmp_path):
 def test_load_refuses_bad_layer_sizes(tmp_path):
     path = tmp_path / "m.npz"
     np.savez(path, layer_sizes=np.array([4.0, 2.0]))
-    with pytest.raises(ModelFormatError, match="'layer_sizes' must be a 1-D integer array"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"'layer_sizes' should be an integer array of at most 64 entries, got float64",
+    ):
         MLP.load(path)
     np.savez(path, layer_sizes=np.array([4, 0]))
     with pytest.raises(ModelFormatError, match="every layer size must be a positive integer"):
@@ -264,7 +270,7 @@ def test_load_refuses_an_archive_with_a_damaged_member(tmp_path):
         for name, data in members.items():
             archive.writestr(name, data)
     with pytest.raises(
-        ModelFormatError, match=r"m.npz: not a model file \(a damaged .npz archive: ValueError\)"
+        ModelFormatError, match=r"m.npz: not a model file \(a damaged .npz archive: EOFError\)"
     ):
         MLP.load(path)
 
@@ -310,7 +316,9 @@ def test_load_refuses_a_bad_dropout_rate(tmp_path):
 
 
 def test_bad_dropout_is_refused():
-    with pytest.raises(ValueError, match=r"dropout probability p must be in \[0, 1\), got 1"):
+    with pytest.raises(
+        ValueError, match=r"dropout probability p must be a number in \[0, 1\), got 1"
+    ):
         MLP((4, 3, 2), dropout=1)
 
 

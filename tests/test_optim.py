@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mlp_lib.optim import SGD, Adam, Momentum, make_optimizer
+from mlp_lib.optim import OPTIMIZERS, SGD, Adam, Momentum, Nesterov, make_optimizer
 
 
 def one_param():
@@ -22,6 +22,16 @@ def test_momentum_accumulates_velocity():
     np.testing.assert_allclose(params["w"], [1.0 - 0.05 - 0.095, -2.0 - 0.05 - 0.095])
 
 
+def test_nesterov_steps_by_the_velocity_it_is_about_to_have():
+    params, grads = one_param()
+    opt = Nesterov(lr=0.1, momentum=0.9)
+    opt.step(params, grads)  # v = -0.05; step = 0.9 * -0.05 - 0.05 = -0.095
+    np.testing.assert_allclose(params["w"], [1.0 - 0.095, -2.0 - 0.095])
+    opt.step(params, grads)  # v = -0.095; step = 0.9 * -0.095 - 0.05 = -0.1355
+    np.testing.assert_allclose(params["w"], [1.0 - 0.095 - 0.1355, -2.0 - 0.095 - 0.1355])
+    assert repr(opt) == "Nesterov(lr=0.1, momentum=0.9)"
+
+
 def test_adam_first_step_moves_each_parameter_by_about_lr():
     params = {"w": np.array([1.0, -2.0])}
     grads = {"w": np.array([1e-3, -50.0])}  # very different gradient scales...
@@ -29,7 +39,7 @@ def test_adam_first_step_moves_each_parameter_by_about_lr():
     np.testing.assert_allclose(params["w"], [0.99, -1.99], rtol=1e-5)  # ...the same step size
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_optimizer_minimises_a_quadratic(name):
     params = {"w": np.array([3.0, -4.0])}
     opt = make_optimizer(name, 0.1)
@@ -38,7 +48,7 @@ def test_every_optimizer_minimises_a_quadratic(name):
     assert np.abs(params["w"]).max() < 1e-2
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_optimizers_keep_float32(name):
     params = {"w": np.ones(3, dtype=np.float32)}
     make_optimizer(name, 0.1).step(params, {"w": np.ones(3, dtype=np.float32)})
@@ -54,12 +64,14 @@ def test_bad_learning_rates_are_refused(lr):
 
 
 def test_bad_momentum_and_unknown_optimizer_are_refused():
-    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\), got 1.5; try 0.9"):
+    with pytest.raises(
+        ValueError, match=r"momentum must be a number in \[0, 1\), got 1.5; try 0.9"
+    ):
         Momentum(0.1, momentum=1.5)
-    with pytest.raises(ValueError, match=r"Adam beta2 must be in \[0, 1\), got 1"):
+    with pytest.raises(ValueError, match=r"Adam beta2 must be a number in \[0, 1\), got 1"):
         Adam(0.1, beta2=1)
     with pytest.raises(
-        ValueError, match=r"optimizer must be one of \('sgd', 'momentum', 'adam'\), got 'rmsprop'"
+        ValueError, match=r"optimizer must be one of sgd, momentum, nesterov, adam, got 'rmsprop'"
     ):
         make_optimizer("rmsprop", 0.1)
 
@@ -79,7 +91,7 @@ def test_sgd_weight_decay_is_gradient_descent_on_the_l2_penalised_loss():
     np.testing.assert_allclose(params["b"], b - lr * gb)
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_weight_decay_shrinks_weights_that_get_no_gradient(name):
     params = {"W": np.ones((2, 2)), "b": np.ones(2)}
     zero = {"W": np.zeros((2, 2)), "b": np.zeros(2)}

@@ -14,20 +14,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mlp_lib import playground
-from mlp_lib.data import DATASETS
-from mlp_lib.idx import write_idx
+from mlp_lib import recipe as recipe_module
 from mlp_lib.playground import (
     BATCH_SIZES,
-    DROPOUT_RANGE,
-    EPOCHS_RANGE,
-    HIDDEN1_RANGE,
-    HIDDEN2_RANGE,
-    LR_RANGE,
-    SEED_RANGE,
-    SHIFT_RANGE,
-    TRAIN_SIZE_RANGE,
-    WEIGHT_DECAYS,
+    CONTROLS,
     ImageExplorer,
     Playground,
     PlaygroundSettings,
@@ -36,8 +26,9 @@ from mlp_lib.playground import (
     smooth_log,
     train_run,
 )
+from mlp_lib.playground import data as playground_data
 
-SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden1=32, hidden2=16)
+SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden_sizes=(32, 16))
 SMALL64 = replace(SMALL, dtype="float64")
 ACCURACY_TEXT = re.compile(r"test accuracy: \d{1,3}\.\d\d% \(\d+/10000\)")
 WAIT_SECONDS = 60
@@ -64,20 +55,20 @@ def test_default_settings_are_valid_and_describe_themselves():
 def test_the_recipe_extras_of_notebook_08_show_in_the_description():
     settings = PlaygroundSettings(lr_schedule="cosine", weight_decay=5e-4, dropout=0.1, shift=1)
     assert settings.describe() == (
-        "784-64-32-10 · momentum lr 0.05 (cosine) · batch 64 · 3 epochs"
-        " · weight decay 0.0005 · dropout 0.1 · shifts ±1"
+        "784-64-32-10 · momentum lr 0.05 · batch 64 · 3 epochs"
+        " · cosine schedule · weight decay 0.0005 · dropout 0.1 · shifts ±1"
     )
 
 
 def test_train_run_uses_the_schedule_weight_decay_dropout_and_shifts(data, monkeypatch):
     seen = {}
-    real_fit = playground.fit
+    real_fit = recipe_module.fit
 
     def spy_fit(model, X, y, **kwargs):
         seen.update(kwargs, model=model)
         return real_fit(model, X, y, **kwargs)
 
-    monkeypatch.setattr(playground, "fit", spy_fit)
+    monkeypatch.setattr(recipe_module, "fit", spy_fit)
     settings = replace(
         SMALL, epochs=1, lr_schedule="cosine", weight_decay=1e-4, dropout=0.2, shift=1
     )
@@ -85,12 +76,20 @@ def test_train_run_uses_the_schedule_weight_decay_dropout_and_shifts(data, monke
     assert result.status == "finished"
     assert seen["lr_schedule"] == "cosine" and seen["optimizer"].weight_decay == 1e-4
     assert seen["model"].dropout == 0.2 and seen["augment"].max_shift == 1
-    assert "<td>cosine, wd 0.0001, dropout 0.2, shift 1</td>" in runs_table([result])
+    assert "<td>cosine schedule, weight decay 0.0001, dropout 0.2, shifts ±1</td>" in runs_table(
+        [result]
+    )
     assert "<td>—</td>" in runs_table([train_run(replace(SMALL, epochs=1, train_size=1000), data)])
 
 
-def test_hidden2_zero_means_a_single_hidden_layer():
-    assert PlaygroundSettings(hidden1=100, hidden2=0).layer_sizes == (784, 100, 10)
+def test_one_hidden_size_means_a_single_hidden_layer():
+    assert PlaygroundSettings(hidden_sizes=(100,)).layer_sizes == (784, 100, 10)
+    assert PlaygroundSettings(hidden_sizes=(100,)).control_values()["hidden2"] == 0
+
+
+def test_dtype_may_be_given_as_a_numpy_type():
+    assert PlaygroundSettings(dtype=np.float32).dtype == "float32"
+    assert PlaygroundSettings(dtype=np.float64) == PlaygroundSettings(dtype="float64")
 
 
 @pytest.mark.parametrize(
@@ -101,28 +100,48 @@ def test_hidden2_zero_means_a_single_hidden_layer():
         (dict(lr=float("nan")), r"lr must be a number .* got nan"),
         (dict(lr=True), r"lr must be a number .* got True"),
         (dict(lr="0.1"), r"lr must be a number .* got '0\.1'"),
-        (dict(hidden1=0), r"hidden1 must be an integer from 1 to 512, got 0"),
-        (dict(hidden1=2.5), r"hidden1 must be an integer from 1 to 512, got 2\.5"),
         (
-            dict(hidden2=-1),
-            r"hidden2 must be an integer from 0 to 512 \(0 means no second hidden layer\), got -1",
+            dict(hidden_sizes=(0,)),
+            r"hidden layer 1 \(hidden_sizes\[0\]\) must be an integer from 1 to 512, got 0",
         ),
-        (dict(batch_size=0), r"batch_size must be an integer from 1 to 1024, got 0"),
-        (dict(batch_size=5000), r"batch_size must be an integer from 1 to 1024, got 5000"),
+        (
+            dict(hidden_sizes=(2.5,)),
+            r"hidden layer 1 .* must be an integer from 1 to 512, got 2\.5",
+        ),
+        (
+            dict(hidden_sizes=(64, 600)),
+            r"hidden layer 2 \(hidden_sizes\[1\]\) must be an integer from 1 to 512, got 600",
+        ),
+        (dict(hidden_sizes=(8, 8, 8)), r"one or two hidden layers: hidden_sizes must hold 1 or 2"),
+        (
+            dict(hidden_sizes=()),
+            r"hidden_sizes must hold 1 or 2 sizes, e\.g\. \(64, 32\), got \(\)",
+        ),
+        (dict(batch_size=0), r"batch_size must be one of 1, 2, 4, .*, 1024, got 0"),
+        (dict(batch_size=3), r"batch_size must be one of 1, 2, 4, 8, .*, got 3"),
+        (dict(batch_size=5000), r"batch_size must be one of .* got 5000"),
         (dict(epochs=0), r"epochs must be an integer from 1 to 20, got 0"),
         (dict(train_size=10), r"train_size must be an integer from 1000 to 60000, got 10"),
         (dict(train_size=70_000), r"train_size must be an integer from 1000 to 60000, got 70000"),
+        (
+            dict(train_size=1500),
+            r"train_size must be a multiple of 1000 from 1000 to 60000, got 1500",
+        ),
         (dict(seed=-1), r"seed must be an integer from 0 to 9999, got -1"),
-        (dict(optimizer="rmsprop"), r"optimizer must be one of sgd, momentum, adam, got 'rmsprop'"),
-        (dict(init="zeros"), r"init must be one of normal, he, xavier, got 'zeros'"),
+        (
+            dict(optimizer="rmsprop"),
+            r"optimizer must be one of sgd, momentum, nesterov, adam, got 'rmsprop'",
+        ),
+        (dict(init="zeros"), r"init must be one of he, xavier, normal, got 'zeros'"),
         (dict(dataset="cifar10"), r"dataset must be one of mnist, fashion-mnist, got 'cifar10'"),
-        (dict(dtype="float16"), r"dtype must be one of float32, float64, got 'float16'"),
+        (dict(dtype="float16"), r"dtype must be float32 or float64, got 'float16'"),
         (dict(normalize="yes"), r"normalize must be True or False, got 'yes'"),
         (dict(lr_schedule="step"), r"lr_schedule must be one of constant, cosine, got 'step'"),
         (
             dict(weight_decay=0.3),
             r"weight_decay must be one of 0\.0, 0\.0001, 0\.0005, 0\.001, got 0\.3",
         ),
+        (dict(weight_decay=False), r"weight_decay must be one of .* got False"),
         (dict(dropout=0.9), r"dropout must be a number from 0 to 0\.5, got 0\.9; try 0\.1"),
         (dict(dropout="0.1"), r"dropout must be a number from 0 to 0\.5, got '0\.1'"),
         (dict(shift=3), r"shift must be an integer from 0 to 2, got 3"),
@@ -136,20 +155,22 @@ def test_settings_reject_impossible_values_with_a_clear_message(change, message)
 def test_widget_bounds_come_from_the_same_limits():
     pg = Playground(SMALL)
     c = pg.controls
-    assert (c["lr"].min, c["lr"].max) == pytest.approx(
-        (np.log10(LR_RANGE[0]), np.log10(LR_RANGE[1]))
-    )
-    assert (c["hidden1"].min, c["hidden1"].max) == HIDDEN1_RANGE
-    assert (c["hidden2"].min, c["hidden2"].max) == HIDDEN2_RANGE
-    assert tuple(c["batch_size"].options) == BATCH_SIZES
-    assert (c["epochs"].min, c["epochs"].max) == EPOCHS_RANGE
-    assert (c["train_size"].min, c["train_size"].max) == TRAIN_SIZE_RANGE
-    assert (c["seed"].min, c["seed"].max) == SEED_RANGE
-    assert {value for _label, value in c["optimizer"].options} == {"sgd", "momentum", "adam"}
-    assert (c["dropout"].min, c["dropout"].max) == DROPOUT_RANGE
-    assert (c["shift"].min, c["shift"].max) == SHIFT_RANGE
-    assert tuple(value for _label, value in c["weight_decay"].options) == WEIGHT_DECAYS
-    assert {value for _label, value in c["lr_schedule"].options} == {"constant", "cosine"}
+    assert list(c) == list(CONTROLS)
+    lr = CONTROLS["lr"]
+    assert (c["lr"].min, c["lr"].max) == pytest.approx((np.log10(lr.low), np.log10(lr.high)))
+    for name in ("hidden1", "hidden2", "epochs", "train_size", "seed", "dropout", "shift"):
+        assert (c[name].min, c[name].max) == (CONTROLS[name].low, CONTROLS[name].high), name
+        assert c[name].description == CONTROLS[name].label
+    assert tuple(value for _label, value in c["batch_size"].options) == BATCH_SIZES
+    for name in ("optimizer", "init", "dataset", "lr_schedule", "weight_decay"):
+        assert tuple(value for _label, value in c[name].options) == CONTROLS[name].values, name
+
+
+def test_the_optimizer_labels_come_from_the_optimizer_registry():
+    from mlp_lib.optim import OPTIMIZERS
+
+    labels = dict((value, label) for label, value in CONTROLS["optimizer"].options)
+    assert labels == {name: choice.label for name, choice in OPTIMIZERS.items()}
 
 
 def test_widgets_cannot_hold_impossible_values():
@@ -158,7 +179,7 @@ def test_widgets_cannot_hold_impossible_values():
     pg.controls["seed"].value = -5
     pg.controls["train_size"].value = 10
     settings = pg.settings()
-    assert (settings.hidden1, settings.seed, settings.train_size) == (512, 0, 1000)
+    assert (settings.hidden_sizes[0], settings.seed, settings.train_size) == (512, 0, 1000)
     with pytest.raises(ValueError, match="lr must be a number"):
         pg.set_settings(lr=100.0)  # and set_settings checks before moving anything
     assert pg.controls["lr"].value == pytest.approx(SMALL.lr)
@@ -169,8 +190,7 @@ def test_set_settings_moves_the_controls_and_settings_reads_them_back():
     wanted = replace(
         SMALL,
         lr=0.1,
-        hidden1=48,
-        hidden2=0,
+        hidden_sizes=(48,),
         batch_size=128,
         optimizer="adam",
         init="xavier",
@@ -236,7 +256,7 @@ def test_nan_divergence_is_a_friendly_message_not_an_exception(data):
 def test_raw_pixels_and_a_huge_learning_rate_diverge_as_soon_as_the_loss_explodes():
     raw = load_data("mnist", False)
     result = train_run(
-        replace(SMALL, hidden1=256, hidden2=128, normalize=False, optimizer="sgd", lr=10.0), raw
+        replace(SMALL, hidden_sizes=(256, 128), normalize=False, optimizer="sgd", lr=10.0), raw
     )
     assert result.status == "diverged" and result.test is None
     assert re.match(
@@ -310,7 +330,7 @@ def test_train_run_callback_sees_every_step(data):
 def test_train_run_refuses_data_that_does_not_match_the_settings(data):
     with pytest.raises(
         ValueError,
-        match="data is mnist with normalize=True, but the settings ask for fashion-mnist",
+        match="data is mnist with normalize=True, but the recipe asks for fashion-mnist",
     ):
         train_run(replace(SMALL, dataset="fashion-mnist"), data)
     with pytest.raises(TypeError, match="settings must be a PlaygroundSettings, got dict"):
@@ -324,23 +344,16 @@ def test_smooth_log_is_a_moving_geometric_mean():
 # ---- data ------------------------------------------------------------------------------------------
 
 
-def test_load_data_reads_each_dataset_once_and_keeps_at_most_two(tmp_path, monkeypatch):
-    monkeypatch.setattr(playground, "_data_cache", OrderedDict())
-    rng = np.random.default_rng(0)
-    for dataset in DATASETS:
-        folder = tmp_path / dataset
-        folder.mkdir()
-        for split, n in (("train", 20), ("test", 10)):
-            files = DATASETS[dataset]["files"][split]
-            write_idx(folder / files["images"], rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-            write_idx(folder / files["labels"], rng.integers(0, 10, n, dtype=np.uint8))
+def test_load_data_reads_each_dataset_once_and_keeps_at_most_two(tiny_data_dir, monkeypatch):
+    monkeypatch.setattr(playground_data, "_data_cache", OrderedDict())
+    tmp_path = tiny_data_dir
     first = load_data("mnist", True, data_dir=tmp_path)
     assert load_data("mnist", True, data_dir=tmp_path) is first  # kept, not read again
     assert first.X_train.shape == (20, 784) and first.X_test.shape == (10, 784)
     assert first.X_train.max() <= 1
     assert load_data("mnist", False, data_dir=tmp_path).X_train.max() > 1
     assert load_data("fashion-mnist", True, data_dir=tmp_path).class_names[9] == "Ankle boot"
-    assert len(playground._data_cache) == 2
+    assert len(playground_data._data_cache) == 2
     assert load_data("mnist", True, data_dir=tmp_path) is not first  # the oldest was dropped
 
 
@@ -399,7 +412,7 @@ def test_train_button_trains_with_the_sliders_values(session):
     pg, _picker, shown = session
     first = shown[1]["result"]
     assert pg.last_error is None and first.number == 1 and first.status == "finished"
-    assert (first.settings.lr, first.settings.hidden1) == (pytest.approx(0.1), 48)
+    assert (first.settings.lr, first.settings.hidden_sizes) == (pytest.approx(0.1), (48, 16))
     assert first.steps == 32 and shown[1]["progress"] == (32, 32)
     assert "Run 1: Finished 1 epoch." in shown[1]["status"]
 
@@ -543,3 +556,14 @@ def test_status_text_is_escaped():
     pg = Playground(SMALL, data_loader=loader, blocking=True)
     pg.train()
     assert "<script>" not in pg.status.value and "&lt;script&gt;" in pg.status.value
+
+
+def test_set_settings_checks_everything_before_moving_any_control():
+    pg = Playground(SMALL)
+    before = {name: control.value for name, control in pg.controls.items()}
+    with pytest.raises(ValueError, match=r"batch_size must be one of .* got 3"):
+        pg.set_settings(lr=0.2, hidden1=40, batch_size=3, seed=5)
+    assert {name: control.value for name, control in pg.controls.items()} == before
+    moved = pg.set_settings(lr=0.2, hidden1=40, batch_size=4, seed=5)
+    assert moved.hidden_sizes == (40, 16) and pg.controls["hidden1"].value == 40
+    assert pg.settings() == moved

@@ -20,7 +20,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 TIMEOUT_PER_CELL = 300  # seconds; a cell that runs longer than this is a bug in a teaching notebook
 
 
-def run_notebook(path):
+def run_notebook(path, timeout=TIMEOUT_PER_CELL):
     """Execute one notebook in place with the python3 kernel; return its wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {
@@ -30,7 +30,7 @@ def run_notebook(path):
     }
     client = NotebookClient(
         nb,
-        timeout=TIMEOUT_PER_CELL,
+        timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
@@ -45,11 +45,17 @@ def run_notebook(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=TIMEOUT_PER_CELL,
+        help="seconds one cell may take (default %(default)s; more on a busy machine)",
+    )
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
     total = 0.0
     for path in paths:
-        seconds = run_notebook(path.resolve())
+        seconds = run_notebook(path.resolve(), args.timeout)
         total += seconds
         print(f"{path.name}: {seconds:.1f} s", flush=True)
     print(f"all {len(paths)} notebooks: {total:.1f} s")

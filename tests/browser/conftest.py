@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,8 @@ def served(tmp_path_factory, browser_ready):
     shutil.copytree(
         REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
     )
+    for folder in ("models", "data"):  # notebooks read ../models/ and ../data/; never written
+        (root / folder).symlink_to(REPO / folder, target_is_directory=True)
     home = root / "home"
     notify = home / "settings/@jupyterlab/apputils-extension"
     notify.mkdir(parents=True)  # no "fetch Jupyter news?" toast over the page
@@ -158,20 +160,35 @@ def lab(served):
 
 
 @pytest.fixture(scope="session")
-def voila(served):
-    """Voilà serving the copy of the playground notebook as an app; yields its url."""
+def voila_app(served):
+    """A factory: ``voila_app("10_x.ipynb")`` serves that notebook (a temporary copy) as an app
+    with Voilà, started once per notebook and session, and returns its url."""
     root, env = served
-    port = free_port()
-    cmd = [
-        str(BIN / "voila"),
-        str(root / "notebooks" / "07_playground.ipynb"),
-        "--no-browser",
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        "--Voila.port_retries=0",
-    ]
-    with server(cmd, env, port, root / "voila.log") as url:
-        yield url
+    with ExitStack() as stack:
+        urls = {}
+
+        def start(name):
+            if name not in urls:
+                port = free_port()
+                cmd = [
+                    str(BIN / "voila"),
+                    str(root / "notebooks" / name),
+                    "--no-browser",
+                    f"--port={port}",
+                    "--Voila.ip=127.0.0.1",
+                    "--Voila.port_retries=0",
+                ]
+                log = root / f"voila-{Path(name).stem}.log"
+                urls[name] = stack.enter_context(server(cmd, env, port, log))
+            return urls[name]
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def voila(voila_app):
+    """Voilà serving the copy of the playground notebook as an app; yields its url."""
+    return voila_app("07_playground.ipynb")
 
 
 @pytest.fixture(scope="session")

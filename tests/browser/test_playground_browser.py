@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ACCURACY = r"test accuracy: \d{1,3}\.\d\d% \(\d+/10000\)"
 NOTEBOOK_SECONDS = 180_000  # ms: start a kernel and run every cell, on a busy machine

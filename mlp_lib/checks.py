@@ -1,0 +1,110 @@
+"""Argument checks used across the library, written once.
+
+Each check returns the value in its plain Python form (``int``, ``float``, ``np.dtype``) or raises
+a ``ValueError`` whose message names the argument, says what is allowed and shows what was given:
+
+    check_int("batch_size", 0, low=1)        # ValueError: batch_size must be a positive integer, got 0
+    check_number("lr", -1, low=0, low_open=True, hint="try 0.01")
+
+``True`` and ``False`` are refused where a number is expected: ``bool`` is a subclass of ``int``
+in Python, so ``epochs=True`` would otherwise quietly mean 1.
+"""
+
+import math
+
+import numpy as np
+
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def is_integer(value):
+    """True for a Python or NumPy integer, False for bools and everything else."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_number(value):
+    """True for a real Python or NumPy number (integer or float), False for bools and the rest."""
+    return is_integer(value) or isinstance(value, (float, np.floating))
+
+
+def _suffix(hint):
+    return f"; {hint}" if hint else ""
+
+
+def _bounds(low, high, low_open=False, high_open=False):
+    """Words for an interval: 'from 1 to 20', '>= 0', '> 0', 'in [0, 1)'."""
+    if low is not None and high is not None:
+        if low_open or high_open:
+            return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"from {low:g} to {high:g}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+def check_int(name, value, low=None, high=None, hint=""):
+    """``value`` as an int if it is an integer in [low, high] (either bound may be None)."""
+    if low == 1 and high is None:
+        what = "a positive integer"
+    else:
+        what = f"an integer {_bounds(low, high)}".rstrip()
+    if (
+        not is_integer(value)
+        or (low is not None and value < low)
+        or (high is not None and value > high)
+    ):
+        raise ValueError(f"{name} must be {what}, got {value!r}{_suffix(hint)}")
+    return int(value)
+
+
+def check_number(name, value, low=None, high=None, *, low_open=False, high_open=False, hint=""):
+    """``value`` as a float if it is a finite number in the interval (open or closed ends)."""
+    if low == 0 and low_open and high is None:
+        what = "a positive number"
+    else:
+        what = f"a number {_bounds(low, high, low_open, high_open)}".rstrip()
+    ok = is_number(value) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        raise ValueError(f"{name} must be {what}, got {value!r}{_suffix(hint)}")
+    return float(value)
+
+
+def check_choice(name, value, choices, hint=""):
+    """``value`` if it is one of ``choices`` (a sequence or the keys of a dict)."""
+    choices = tuple(choices)
+    try:
+        ok = value in choices
+    except (TypeError, ValueError):  # e.g. an unhashable value, or an array
+        ok = False
+    if not ok or isinstance(value, (bool, np.bool_)) != isinstance(choices[0], bool):
+        listed = ", ".join(str(choice) for choice in choices)
+        raise ValueError(f"{name} must be one of {listed}, got {value!r}{_suffix(hint)}")
+    return value
+
+
+def check_bool(name, value):
+    """``value`` as a bool if it is True or False (NumPy's too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """``np.dtype(dtype)`` if it names float32 or float64 ("float32", np.float32, ...)."""
+    try:
+        ok = dtype is not None and np.dtype(dtype).name in FLOAT_DTYPES
+    except TypeError:  # not a dtype at all, e.g. "floot32"
+        ok = False
+    if not ok:
+        try:
+            shown = repr(dtype) if dtype is None or isinstance(dtype, str) else np.dtype(dtype).name
+        except TypeError:
+            shown = repr(dtype)
+        raise ValueError(f"{name} must be float32 or float64, got {shown}")
+    return np.dtype(dtype)

@@ -1,0 +1,382 @@
+"""The playground panel: controls, Train and Stop, live curves, the results and the last runs.
+
+    from mlp_lib.playground import Playground
+    playground = Playground()
+    playground                       # in a notebook: the panel; press Train
+
+Training runs in a background thread, so the notebook stays responsive and Stop can be clicked;
+``Playground(blocking=True)`` trains in the calling thread instead (tests, scripts).
+"""
+
+import html
+import threading
+import time
+from collections import deque
+from dataclasses import replace
+
+from ..batches import n_batches
+from ..plots import plot_confusion_matrix
+from .data import load_data
+from .figures import LiveCurves, plot_examples, plot_runs, show_png
+from .runs import runs_table, train_run
+from .settings import (
+    CONTROLS,
+    Choice,
+    Number,
+    PlaygroundSettings,
+    Slider,
+    Toggle,
+    hidden_sizes_from,
+    log10_range,
+)
+
+try:
+    import ipywidgets as widgets
+except ImportError:  # the library works without it; only the widgets need it
+    widgets = None
+
+MAX_RUNS_KEPT = 5
+REFRESH_SECONDS = 0.25  # live plot at most 4 times a second: smooth, and cheap
+RENDER_SHARE = 3  # ...and never more often than every 3x the time a frame takes
+LABEL_STYLE = {"description_width": "120px"}
+CONTROL_WIDTH = "370px"
+
+
+def box(text, kind="info"):
+    """Text in a coloured box for an HTML widget; the text is escaped."""
+    colors = {"info": "#eef4fb", "success": "#e8f5e9", "warning": "#fff4e0", "error": "#fdecea"}
+    return (
+        f'<div style="padding:6px 10px;border-radius:4px;background:{colors[kind]};'
+        f'line-height:1.4">{html.escape(text)}</div>'
+    )
+
+
+def widget_bundle(widget, text):
+    """The widget's display data, with a short text version instead of a repr of every child."""
+    bundle = widget._repr_mimebundle_()
+    if bundle is not None:
+        bundle["text/plain"] = text
+    return bundle
+
+
+def require_widgets():
+    if widgets is None:
+        raise ImportError("the playground needs ipywidgets: pip install -e '.[notebooks]'")
+
+
+def make_control(spec):
+    """The ipywidget for one entry of ``CONTROLS``, with its bounds or options."""
+    W = widgets
+    common = dict(description=spec.label, style=LABEL_STYLE, layout=W.Layout(width=CONTROL_WIDTH))
+    if isinstance(spec, Slider) and spec.log:
+        low, high = log10_range(spec)
+        return W.FloatLogSlider(
+            base=10, min=low, max=high, step=spec.step, readout_format=".3", **common
+        )
+    if isinstance(spec, Slider) and spec.integer:
+        return W.IntSlider(min=spec.low, max=spec.high, step=spec.step, **common)
+    if isinstance(spec, Slider):
+        return W.FloatSlider(
+            min=spec.low, max=spec.high, step=spec.step, readout_format=".2f", **common
+        )
+    if isinstance(spec, Choice) and spec.label == "batch size":  # many ordered options: a slider
+        return W.SelectionSlider(options=spec.options, **common)
+    if isinstance(spec, Choice):
+        return W.Dropdown(options=spec.options, **common)
+    if isinstance(spec, Toggle):
+        return W.Checkbox(indent=True, **common)
+    if isinstance(spec, Number):
+        return W.BoundedIntText(min=spec.low, max=spec.high, **common)
+    raise TypeError(f"no widget for a {type(spec).__name__}")
+
+
+class Playground:
+    """The interactive panel: controls, Train / Stop, live curves, results and the last runs.
+
+    Parameters
+    ----------
+    settings : PlaygroundSettings with the initial values (default: a run of a couple of seconds)
+    blocking : if True, Train trains in the calling thread (tests); else in a background thread
+    max_runs : how many past runs the comparison keeps
+    refresh_seconds : the live plot is redrawn at most this often
+    data_loader : ``load_data``, or a function (dataset, normalize) -> Dataset
+    """
+
+    def __init__(
+        self,
+        settings=None,
+        *,
+        blocking=False,
+        max_runs=MAX_RUNS_KEPT,
+        refresh_seconds=REFRESH_SECONDS,
+        data_loader=load_data,
+    ):
+        require_widgets()
+        self.defaults = settings if settings is not None else PlaygroundSettings()
+        self.blocking = blocking
+        self.refresh_seconds = refresh_seconds
+        self.data_loader = data_loader
+        self.runs = deque(maxlen=max_runs)
+        self.last_result = None
+        self.last_trained = None  # the last run with a usable model (for the image picker)
+        self.last_error = None
+        self._run_count = 0
+        self._listeners = []
+        self._stop_event = threading.Event()
+        self._thread = None
+        self._busy = False
+        self._next_refresh = 0.0
+        self.live = LiveCurves()
+        self.controls = {name: make_control(spec) for name, spec in CONTROLS.items()}
+        self._build_buttons_and_outputs()
+        self.widget = self._layout()
+        self.set_settings(self.defaults)
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _build_buttons_and_outputs(self):
+        W = widgets
+        self.train_button = W.Button(
+            description="Train",
+            button_style="primary",
+            icon="play",
+            tooltip="Train a new network with these settings",
+        )
+        self.stop_button = W.Button(
+            description="Stop",
+            button_style="danger",
+            icon="stop",
+            disabled=True,
+            tooltip="Stop now; keep what was learned",
+        )
+        self.train_button.on_click(lambda _button: self.train())
+        self.stop_button.on_click(lambda _button: self.stop())
+        self.progress = W.IntProgress(
+            value=0,
+            min=0,
+            max=1,
+            description="progress",
+            style=LABEL_STYLE,
+            layout=W.Layout(width=CONTROL_WIDTH),
+        )
+        self.status = W.HTML(box("Choose the settings, then press Train."))
+        self.live_image = W.Image(format="png", layout=W.Layout(flex="0 0 auto"))
+        show_png(self.live_image, self.live.fig)
+        self.accuracy_html = W.HTML("")
+        self.runs_html = W.HTML("")
+        hidden = dict(display="none", flex="0 0 auto")  # shown after the first run
+        self.confusion_image = W.Image(format="png", layout=W.Layout(**hidden))
+        self.examples_image = W.Image(format="png", layout=W.Layout(**hidden))
+        self.compare_image = W.Image(format="png", layout=W.Layout(**hidden))
+
+    def _layout(self):
+        """Controls beside the live plot; the results and the last runs below."""
+        W = widgets
+
+        def side_by_side(*children):  # side by side when there is room, else one under the other
+            return W.HBox(children, layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+        def heading(text):
+            return W.HTML(f"<h4 style='margin:8px 0 2px'>{text}</h4>")
+
+        controls = W.VBox(
+            [*self.controls.values(), W.HBox([self.train_button, self.stop_button]), self.progress],
+            layout=W.Layout(flex="0 0 auto"),
+        )
+        live = W.VBox([self.live_image, self.status], layout=W.Layout(width="590px"))
+        panel = W.VBox(
+            [
+                side_by_side(controls, live),
+                heading("After training"),
+                self.accuracy_html,
+                side_by_side(self.confusion_image, self.examples_image),
+                heading("The last runs"),
+                side_by_side(self.runs_html, self.compare_image),
+            ]
+        )
+        # CSS class names: stable handles for the browser tests (and for custom styling).
+        for widget, name in (
+            (panel, "playground"),
+            (self.live_image, "live-plot"),
+            (self.status, "status"),
+            (self.accuracy_html, "accuracy"),
+            (self.runs_html, "runs"),
+            (self.progress, "progress"),
+        ):
+            widget.add_class(f"mlp-{name}")
+        return panel
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Display the panel when the Playground is the last expression of a cell."""
+        return widget_bundle(self.widget, repr(self))
+
+    def __repr__(self):
+        return f"Playground(runs={len(self.runs)}, running={self.running})"
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    def settings(self):
+        """The PlaygroundSettings the controls show now (checked)."""
+        values = {name: control.value for name, control in self.controls.items()}
+        hidden = hidden_sizes_from(values.pop("hidden1"), values.pop("hidden2"))
+        return PlaygroundSettings(**values, hidden_sizes=hidden, dtype=self.defaults.dtype)
+
+    def set_settings(self, settings=None, **changes):
+        """Move the controls to ``settings`` and/or keyword changes; returns the new settings.
+
+        Everything is checked before any control moves, so a bad value changes nothing.
+        Besides the settings' own names, ``hidden1`` and ``hidden2`` name the two sliders.
+        """
+        base = settings if settings is not None else self.settings()
+        if "hidden1" in changes or "hidden2" in changes:
+            now = base.control_values()
+            changes["hidden_sizes"] = hidden_sizes_from(
+                changes.pop("hidden1", now["hidden1"]), changes.pop("hidden2", now["hidden2"])
+            )
+        settings = replace(base, **changes)  # checked here, or a ValueError
+        for name, value in settings.control_values().items():
+            self.controls[name].value = value
+        self.defaults = replace(self.defaults, dtype=settings.dtype)
+        return settings
+
+    # -- running ----------------------------------------------------------------------------------
+
+    @property
+    def running(self):
+        return self._busy
+
+    def train(self, blocking=None):
+        """Start a run with the current settings (what Train does). Returns the result if blocking."""
+        if self._busy:
+            return None  # one run at a time
+        try:
+            settings = self.settings()
+        except ValueError as exc:
+            self.status.value = box(f"Cannot train: {exc}", "error")
+            return None
+        self._busy = True
+        self._stop_event.clear()
+        self._set_controls_enabled(False)
+        self._run_count += 1
+        if self.blocking if blocking is None else blocking:
+            return self._run(settings, self._run_count)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(settings, self._run_count),
+            name="playground-training",
+            daemon=True,
+        )
+        self._thread.start()
+        return None
+
+    def stop(self):
+        """Ask the run to stop after its current step (what Stop does)."""
+        if self._busy:
+            self._stop_event.set()
+            self.status.value = box("Stopping…", "warning")
+
+    def wait(self, timeout=None):
+        """Wait for the background run to end; True if nothing is running any more."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self._busy
+
+    def add_listener(self, listener):
+        """Call ``listener(result, data)`` after every run that produced a usable model."""
+        self._listeners.append(listener)
+
+    def image_picker(self):
+        """The small second widget: a slider over the test images and this network's answer."""
+        from .explorer import ImageExplorer
+
+        return ImageExplorer(self)
+
+    def _set_controls_enabled(self, enabled):
+        for control in (*self.controls.values(), self.train_button):
+            control.disabled = not enabled
+        self.stop_button.disabled = enabled
+
+    def _run(self, settings, number):
+        """One run, start to end; every error ends up in the panel, never lost in the thread."""
+        result = None
+        try:
+            name = "MNIST" if settings.dataset == "mnist" else "Fashion-MNIST"
+            self.status.value = box(f"Run {number}: loading {name}…")
+            data = self.data_loader(settings.dataset, settings.normalize)
+            self.progress.max = settings.epochs * n_batches(
+                settings.train_size, settings.batch_size
+            )
+            self.progress.value = 0
+            self.progress.bar_style = ""
+            self._next_refresh = 0.0
+            result = train_run(settings, data, callback=self._on_step, stop_event=self._stop_event)
+            result.number = number
+            self._show_result(result, data)
+        except Exception as exc:  # noqa: BLE001 -- shown to the student, kept for tests
+            self.last_error = exc
+            self.status.value = box(
+                f"Run {number} failed with an unexpected error: {type(exc).__name__}: {exc}",
+                "error",
+            )
+            self.progress.bar_style = "danger"
+        finally:
+            self._busy = False
+            self._set_controls_enabled(True)
+        return result
+
+    def _on_step(self, info, result):
+        """After every step: redraw the progress and the live plot, at most every ``refresh_seconds``."""
+        now = time.perf_counter()
+        if now < self._next_refresh:
+            return
+        self.progress.value = len(info.history.loss)
+        self.status.value = box(
+            f"Run {self._run_count}: epoch {info.epoch} of {result.settings.epochs}, "
+            f"step {info.step} of {info.steps_per_epoch}, loss {info.loss:.3g}"
+        )
+        title = f"Run {self._run_count}: {result.settings.describe()}"
+        show_png(self.live_image, self.live.update(result, title).fig)
+        # On a busy machine drawing is slow: wait RENDER_SHARE x as long as the last drawing took,
+        # so drawing never takes more than about a quarter of the time and training goes on.
+        drawn = time.perf_counter()
+        self._next_refresh = drawn + max(self.refresh_seconds, RENDER_SHARE * (drawn - now))
+
+    def _show_result(self, result, data):
+        self.progress.value = result.steps
+        show_png(
+            self.live_image,
+            self.live.update(result, f"Run {result.number}: {result.settings.describe()}").fig,
+        )
+        kind = (
+            "warning" if result.level == "success" and result.status == "stopped" else result.level
+        )
+        self.status.value = box(f"Run {result.number}: {result.message}", kind)
+        self.progress.bar_style = {"success": "success", "warning": "warning", "error": "danger"}[
+            kind
+        ]
+        self.accuracy_html.value = (
+            f"<b>Run {result.number}</b> ({html.escape(result.settings.describe())}): "
+            f"<b>{html.escape(result.summary())}</b> · {result.seconds:.1f} s"
+        )
+        self.runs.append(result)
+        self.last_result = result
+        self.runs_html.value = runs_table(self.runs)
+        # The figures last: they take a moment, and the text above already tells the outcome.
+        if result.usable:
+            names = data.class_names
+            confusion = plot_confusion_matrix(
+                result.confusion, class_names=names, title=f"Run {result.number}: confusion matrix"
+            )
+            confusion.set_size_inches(5.2, 4.4)
+            confusion.set_dpi(80)
+            show_png(self.confusion_image, confusion)
+            show_png(self.examples_image, plot_examples(result.model, data))
+        else:
+            for image in (self.confusion_image, self.examples_image):
+                image.layout.display = "none"
+        show_png(self.compare_image, plot_runs(list(self.runs)))
+        if result.usable:
+            self.last_trained = result
+            for listener in self._listeners:
+                listener(result, data)

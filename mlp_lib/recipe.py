@@ -1,0 +1,242 @@
+"""A training recipe: every setting of one training run, checked once, and the one way to train it.
+
+    from mlp_lib import PRESETS, train_recipe
+    recipe = PRESETS["best"].replace(epochs=3)   # a changed copy, checked again
+    result = train_recipe(recipe)                # load the data, build, train, evaluate
+    print(result.test)                           # e.g. 98.61% (9861/10000)
+
+The command line, the presets, notebook 08's ladder and the playground all describe a run as a
+``Recipe`` and train it with ``train_recipe``: a setting added here reaches all of them.
+"""
+
+from dataclasses import dataclass, field, fields
+from dataclasses import replace as _replace
+
+import numpy as np
+
+from .augment import RandomShift
+from .checks import (
+    FLOAT_DTYPES,
+    check_bool,
+    check_choice,
+    check_float_dtype,
+    check_int,
+    check_number,
+    is_integer,
+)
+from .data import DATASETS, IMAGE_SHAPE, Dataset, load_dataset
+from .layers import INITS
+from .model import MLP
+from .optim import OPTIMIZERS, make_optimizer
+from .train import LR_SCHEDULES, Evaluation, History, evaluate, fit
+
+N_INPUTS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # 784 pixels, for MNIST and Fashion-MNIST alike
+N_CLASSES = 10
+
+
+def _check_hidden_sizes(value):
+    """(512, 256) from a tuple or list of positive integers."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
+        raise ValueError(
+            f"hidden_sizes must be one or more positive integers such as (512, 256), got {value!r}"
+        )
+    if not all(is_integer(size) and size > 0 for size in value):
+        raise ValueError(
+            f"every hidden size must be a positive integer, got {tuple(value)!r}; e.g. (512, 256)"
+        )
+    return tuple(int(size) for size in value)
+
+
+def _check_train_size(value):
+    return None if value is None else check_int("train_size", value, low=1, hint="or None for all")
+
+
+# The settings that take one of a few values, and those values.
+CHOICES = {
+    "dataset": DATASETS,
+    "init": INITS,
+    "dtype": FLOAT_DTYPES,
+    "optimizer": OPTIMIZERS,
+    "lr_schedule": LR_SCHEDULES,
+}
+
+# What each setting may be, in one place: the check turns an acceptable value into its plain form
+# (np.float32 -> "float32", [512, 256] -> (512, 256)) or raises a ValueError that names the value.
+CHECKS = {
+    "dataset": lambda v: check_choice("dataset", v, CHOICES["dataset"]),
+    "train_size": _check_train_size,
+    "normalize": lambda v: check_bool("normalize", v),
+    "hidden_sizes": _check_hidden_sizes,
+    "init": lambda v: check_choice("init", v, CHOICES["init"]),
+    "dropout": lambda v: check_number("dropout", v, 0, 1, high_open=True, hint="try 0.1"),
+    "dtype": lambda v: check_float_dtype(v).name,
+    "optimizer": lambda v: check_choice("optimizer", v, CHOICES["optimizer"]),
+    "lr": lambda v: check_number("lr", v, low=0, low_open=True, hint="try 0.1"),
+    "lr_schedule": lambda v: check_choice("lr_schedule", v, CHOICES["lr_schedule"]),
+    "weight_decay": lambda v: check_number("weight_decay", v, low=0, hint="try 0 or 5e-4"),
+    "batch_size": lambda v: check_int("batch_size", v, low=1, hint="try 128"),
+    "epochs": lambda v: check_int("epochs", v, low=1),
+    "shift": lambda v: check_int("shift", v, 0, min(IMAGE_SHAPE) - 1, hint="pixels; try 1"),
+    "seed": lambda v: check_int("seed", v, low=0),
+}
+
+
+def _setting(default, help, metavar=None):
+    """A Recipe field: its default, and the sentence and placeholder ``--help`` shows for it."""
+    return field(default=default, metadata={"help": help, "metavar": metavar})
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides one training run; every value is checked when a Recipe is made.
+
+    The data: ``dataset``, ``train_size`` (None: every training image), ``normalize``.
+    The network: ``hidden_sizes``, ``init``, ``dropout``, ``dtype``.
+    The training: ``optimizer``, ``lr``, ``lr_schedule``, ``weight_decay``, ``batch_size``,
+    ``epochs``, ``shift`` (random shifts of the training images, in pixels), ``seed``.
+
+    ``Recipe(lr=-1)`` raises a ValueError that names the setting, the value and a fix;
+    ``recipe.replace(epochs=3)`` is a changed copy, checked again.
+    """
+
+    dataset: str = _setting("mnist", "mnist (digits) or fashion-mnist (clothes)")
+    train_size: int | None = _setting(None, "train on the first N training images only", "N")
+    normalize: bool = _setting(True, "pixels in [0, 1] (False: raw 0..255, as the seed program)")
+    hidden_sizes: tuple = _setting((512, 256), "hidden layer sizes, e.g. 512,256", "H1,H2")
+    init: str = _setting("he", "weight initialisation")
+    dropout: float = _setting(0.0, "drop hidden units with probability P while training", "P")
+    dtype: str = _setting("float32", "float32 (fast) or float64 (the same digits everywhere)")
+    optimizer: str = _setting("momentum", "how a gradient becomes a step")
+    lr: float = _setting(0.1, "learning rate")
+    lr_schedule: str = _setting("cosine", "constant, or cosine: lower the learning rate to 0")
+    weight_decay: float = _setting(
+        0.0, "shrink the weights by lr*LAMBDA every step (L2), e.g. 5e-4", "LAMBDA"
+    )
+    batch_size: int = _setting(128, "images per step")
+    epochs: int = _setting(5, "passes over the training images")
+    shift: int = _setting(0, "shift training images at random by up to PIXELS pixels", "PIXELS")
+    seed: int = _setting(0, "seed for the weights, the shuffling and the augmentation")
+
+    def __post_init__(self):
+        for f in fields(Recipe):
+            # A frozen dataclass: the checked, plain value is stored the only way it can be.
+            object.__setattr__(self, f.name, CHECKS[f.name](getattr(self, f.name)))
+
+    def replace(self, **changes):
+        """A copy with some settings changed (checked again), e.g. ``recipe.replace(lr=0.05)``."""
+        return _replace(self, **changes)
+
+    def as_dict(self):
+        """The settings as a plain dict (lists for tuples): for JSON files and printing."""
+        return {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in fields(self)
+        }
+
+    @property
+    def layer_sizes(self):
+        """(784, *hidden_sizes, 10)."""
+        return (N_INPUTS, *self.hidden_sizes, N_CLASSES)
+
+    def extras(self):
+        """Notebook 08's additions in words, e.g. ['cosine schedule', 'dropout 0.1']; [] if none."""
+        phrases = [
+            (f"{self.lr_schedule} schedule", self.lr_schedule != "constant"),
+            (f"weight decay {self.weight_decay:g}", self.weight_decay),
+            (f"dropout {self.dropout:g}", self.dropout),
+            (f"shifts ±{self.shift}", self.shift),
+        ]
+        return [text for text, used in phrases if used]
+
+    def describe(self):
+        """One line, e.g. '784-64-32-10 · momentum lr 0.05 · batch 64 · 3 epochs · dropout 0.1'."""
+        network = "-".join(str(size) for size in self.layer_sizes)
+        epochs = f"{self.epochs} epoch{'s' if self.epochs > 1 else ''}"
+        parts = [network, f"{self.optimizer} lr {self.lr:.3g}", f"batch {self.batch_size}", epochs]
+        return " · ".join(parts + self.extras())
+
+
+def build(recipe):
+    """The (model, optimizer, augment) a recipe describes; augment is None without shifts."""
+    model = MLP(
+        recipe.layer_sizes,
+        init=recipe.init,
+        seed=recipe.seed,
+        dtype=np.dtype(recipe.dtype),
+        dropout=recipe.dropout,
+    )
+    optimizer = make_optimizer(recipe.optimizer, recipe.lr, weight_decay=recipe.weight_decay)
+    augment = RandomShift(recipe.shift) if recipe.shift else None
+    return model, optimizer, augment
+
+
+@dataclass
+class RecipeResult:
+    """A trained ``model``, its training ``history``, its ``test`` evaluation, and its recipe."""
+
+    recipe: Recipe
+    model: MLP
+    history: History
+    test: Evaluation
+    train_images: int
+
+
+def train_recipe(recipe, *, data=None, data_dir=None, validate=True, callback=None, progress=False):
+    """Load the data, train the recipe's network and evaluate it on the whole test set.
+
+    Parameters
+    ----------
+    recipe : Recipe (e.g. ``PRESETS["best"]``, or one with changes)
+    data : a ``Dataset`` already in memory (matching the recipe's dataset and pixel scale);
+        default: read from ``data_dir`` (see ``load_mnist``)
+    validate : record the held-out accuracy after every epoch (``history.val_accuracy``)
+    callback : ``fit``'s: called with a ``StepInfo`` after every step; may raise ``StopTraining``
+    progress : show a progress bar
+
+    Returns a ``RecipeResult``; ``history.seconds`` is the training time alone. Raises
+    ``DivergenceError`` (with the ``history`` so far) if training diverges.
+    """
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a Recipe, got {type(recipe).__name__}; try Recipe()")
+    if data is None:
+        data = load_dataset(
+            recipe.dataset, normalize=recipe.normalize, dtype=recipe.dtype, data_dir=data_dir
+        )
+    _check_data(recipe, data)
+    n = len(data.X_train) if recipe.train_size is None else recipe.train_size
+    X_train, y_train = data.X_train[:n], data.y_train[:n]
+    model, optimizer, augment = build(recipe)
+    history = fit(
+        model,
+        X_train,
+        y_train,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        optimizer=optimizer,
+        seed=recipe.seed,
+        lr_schedule=recipe.lr_schedule,
+        augment=augment,
+        X_val=data.X_test if validate else None,
+        y_val=data.y_test if validate else None,
+        callback=callback,
+        progress=progress,
+    )
+    with np.errstate(over="ignore", invalid="ignore"):  # a run that overshot has huge logits
+        test = evaluate(model, data.X_test, data.y_test)
+    return RecipeResult(recipe, model, history, test, n)
+
+
+def _check_data(recipe, data):
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a Dataset (mlp_lib.data.load_dataset), got {type(data)}")
+    if (data.dataset, data.normalize) != (recipe.dataset, recipe.normalize):
+        raise ValueError(
+            f"data is {data.dataset} with normalize={data.normalize}, but the recipe asks for "
+            f"{recipe.dataset} with normalize={recipe.normalize}; pass "
+            f"load_dataset({recipe.dataset!r}, normalize={recipe.normalize})"
+        )
+    if recipe.train_size is not None and recipe.train_size > len(data.X_train):
+        raise ValueError(
+            f"train_size {recipe.train_size} is larger than the {len(data.X_train)} training "
+            f"images; use at most {len(data.X_train)}, or None for all"
+        )
