@@ -14,33 +14,21 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import mlp_lib.data
-from mlp_lib.data import DATASETS, PROJECT_DATA_DIR, default_data_dir, load_mnist
-from mlp_lib.idx import write_idx
+from mlp_lib.data import PROJECT_DATA_DIR, default_data_dir, load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_tiny_dataset(root, dataset="mnist", n=5):
-    """Write n random training images and labels as `root/dataset/<train files>`."""
-    rng = np.random.default_rng(0)
-    folder = root / dataset
-    folder.mkdir(parents=True, exist_ok=True)
-    files = DATASETS[dataset]["files"]["train"]
-    write_idx(folder / files["images"], rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8))
-    write_idx(folder / files["labels"], rng.integers(0, 10, size=n, dtype=np.uint8))
-
-
 @pytest.fixture
-def student_folder(tmp_path, monkeypatch):
+def student_folder(tmp_path, monkeypatch, make_tiny_dataset):
     """A student's course folder with notebooks/ and data/ (3 tiny training images), no env variable."""
     monkeypatch.delenv("MLP_LIB_DATA_DIR", raising=False)
     course = tmp_path / "course"
     (course / "notebooks").mkdir(parents=True)
-    make_tiny_dataset(course / "data", n=3)
+    make_tiny_dataset(n=3, root=course / "data")
     return course
 
 
@@ -59,8 +47,8 @@ def test_finds_data_in_the_working_directory_and_in_any_parent(student_folder, m
     assert default_data_dir() == student_folder / "data"
 
 
-def test_the_nearest_data_folder_wins(student_folder, monkeypatch):
-    make_tiny_dataset(student_folder / "notebooks" / "data", dataset="fashion-mnist", n=4)
+def test_the_nearest_data_folder_wins(student_folder, monkeypatch, make_tiny_dataset):
+    make_tiny_dataset("fashion-mnist", n=4, root=student_folder / "notebooks" / "data")
     monkeypatch.chdir(student_folder / "notebooks")
     assert default_data_dir() == student_folder / "notebooks" / "data"
 
@@ -71,16 +59,20 @@ def test_a_data_folder_without_a_dataset_inside_is_passed_over(student_folder, m
     assert default_data_dir() == student_folder / "data"
 
 
-def test_environment_variable_wins_over_the_search(student_folder, tmp_path, monkeypatch):
-    make_tiny_dataset(tmp_path / "elsewhere", n=2)
+def test_environment_variable_wins_over_the_search(
+    student_folder, tmp_path, monkeypatch, make_tiny_dataset
+):
+    make_tiny_dataset(n=2, root=tmp_path / "elsewhere")
     monkeypatch.setenv("MLP_LIB_DATA_DIR", str(tmp_path / "elsewhere"))
     monkeypatch.chdir(student_folder / "notebooks")
     assert default_data_dir() == tmp_path / "elsewhere"
     assert load_mnist()[0].shape == (2, 784)
 
 
-def test_data_dir_argument_wins_over_the_search(student_folder, tmp_path, monkeypatch):
-    make_tiny_dataset(tmp_path / "given", n=4)
+def test_data_dir_argument_wins_over_the_search(
+    student_folder, tmp_path, monkeypatch, make_tiny_dataset
+):
+    make_tiny_dataset(n=4, root=tmp_path / "given")
     monkeypatch.chdir(student_folder / "notebooks")
     assert load_mnist(data_dir=tmp_path / "given")[0].shape == (4, 784)
 

@@ -24,7 +24,7 @@ import pytest
 from notebook_runner import KernelChannel, read_sanitize_patterns, run_and_check
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-pytestmark = pytest.mark.classroom
+pytestmark = [pytest.mark.classroom, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / "test-artifacts" / "classroom.json"
