@@ -50,6 +50,14 @@ if students_file.is_file():
         name.strip() for name in students_file.read_text().splitlines() if name.strip()
     }
 
+# ---------- the proxy ----------
+# The configurable-http-proxy installed beside this Python (PyPI's pure-Python one, or conda-forge's
+# Node.js one in a conda environment), found even when the environment is not activated; else the
+# one on PATH (e.g. `npm install -g configurable-http-proxy`).
+proxy = Path(sys.executable).with_name("configurable-http-proxy")
+if proxy.is_file():
+    c.ConfigurableHTTPProxy.command = [str(proxy)]
+
 # ---------- one Jupyter server per student ----------
 c.JupyterHub.spawner_class = "localprocess"  # a process on this machine, as the student
 # The students' servers use the hub's own Python, where the course package is installed.

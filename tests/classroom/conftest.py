@@ -3,9 +3,10 @@
 The hub loads the course's own configuration and overrides only what a test needs: a dummy login
 (any name, one password), SimpleLocalProcessSpawner (no system accounts; each student's home is a
 temporary folder), free loopback ports, and a "teacher-bot" service whose token can create users.
-The proxy is the `configurable-http-proxy` command installed beside this Python: from PyPI (the dev
-extra), the pure-Python implementation, so `pip install` alone sets everything up, no Node.js needed;
-in the conda environment it is conda-forge's Node.js one, which works the same.
+The proxy is the `configurable-http-proxy` command installed beside this Python, which the course's
+configuration chooses: from PyPI (the dev extra), the pure-Python implementation, so `pip install`
+alone sets everything up, no Node.js needed; in the conda environment it is conda-forge's Node.js
+one, which works the same.
 
 Stopping: SIGTERM to the hub's PID; the hub stops the proxy and the students' servers, which stop
 their kernels. The fixture then waits until every process the hub had started is gone, and fails
@@ -101,7 +102,6 @@ c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {hub_port}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
-c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.JupyterHub.db_url = "sqlite:///{work}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "{work}/jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.pid_file = "{work}/proxy.pid"
@@ -178,7 +178,6 @@ def hub(tmp_path_factory):
         "port": port,
         "hub_port": free_port(),
         "proxy_api_port": free_port(),
-        "proxy": str(BIN / "configurable-http-proxy"),
         "work": work,
         "homes": homes,
         "password": secrets.token_hex(8),

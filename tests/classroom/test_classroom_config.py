@@ -24,6 +24,8 @@ def test_a_small_course_server_with_local_processes_and_system_accounts(config):
     assert config.Authenticator.admin_users == {"teacher"}
     assert config.Spawner.cmd == [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
     assert Path(config.Spawner.cmd[0]).is_file()
+    proxy = Path(sys.executable).with_name("configurable-http-proxy")
+    assert config.ConfigurableHTTPProxy.command == [str(proxy)] and proxy.is_file()
     assert config.Spawner.default_url == "/lab/tree/handwritten-digits/notebooks"
     assert "--MappingKernelManager.cull_idle_timeout=1800" in config.Spawner.args
     assert "--allow-root" not in config.Spawner.args  # students' servers never run as root
