@@ -4,8 +4,10 @@
     X_test, y_test = load_mnist("test")      # X (10000, 784), y (10000,)
 
 The folder holding the files is, in order of precedence: the `data_dir=` argument, the environment
-variable MLP_LIB_DATA_DIR, the project's data/ folder. Each dataset lives in a subfolder of it
-(data/mnist/, data/fashion-mnist/).
+variable MLP_LIB_DATA_DIR, a data/ folder in the working directory or one of its parents (a notebook's
+kernel runs in notebooks/, so this finds the data/ beside it: how students have the course on a hub,
+where the package is installed once, not editable), the project's own data/ (an editable install).
+Each dataset lives in a subfolder of it (data/mnist/, data/fashion-mnist/).
 """
 
 import os
@@ -61,12 +63,44 @@ SPLITS = ("train", "test")
 IMAGE_SHAPE = (28, 28)
 
 
+PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # an editable install's data/
+
+
 def default_data_dir():
-    """The folder that holds the dataset folders: $MLP_LIB_DATA_DIR if set, else the project's data/."""
+    """The folder that holds the dataset folders, the first of:
+
+    $MLP_LIB_DATA_DIR if set; a data/ folder holding mnist/ or fashion-mnist/ in the working
+    directory or its nearest parent that has one; the project's own data/ if it holds them. When none
+    is found: ./data in the working directory, where `python -m mlp_lib download` then puts the files.
+    """
     env = os.environ.get("MLP_LIB_DATA_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "data"
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if _has_a_dataset(folder / "data"):
+            return folder / "data"
+    if _has_a_dataset(PROJECT_DATA_DIR):
+        return PROJECT_DATA_DIR
+    return here / "data"
+
+
+def _has_a_dataset(folder):
+    """True if `folder` has a subfolder named after one of the DATASETS."""
+    return any((folder / name).is_dir() for name in DATASETS)
+
+
+def _where_default_data_dir_looked(found):
+    """How default_data_dir() came to `found`, in words, for a "not found" message."""
+    env = os.environ.get("MLP_LIB_DATA_DIR")
+    if env:
+        return f"the environment variable MLP_LIB_DATA_DIR is set to {env}"
+    if _has_a_dataset(found):
+        return f"{found} was the first data/ folder found with a dataset in it, but not this one"
+    return (
+        f"MLP_LIB_DATA_DIR is not set; no data/ folder with mnist/ or fashion-mnist/ in "
+        f"{Path.cwd()} or its parents, nor in the installed project ({PROJECT_DATA_DIR})"
+    )
 
 
 def dataset_dir(dataset="mnist", data_dir=None):
@@ -95,7 +129,7 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
     ----------
     split : "train" or "test".
     dataset : "mnist" or "fashion-mnist".
-    data_dir : folder holding the dataset folders; default $MLP_LIB_DATA_DIR, else the project's data/.
+    data_dir : folder holding the dataset folders; default: default_data_dir() finds it.
     normalize : if True, pixels are divided by 255 into [0, 1]; if False, they keep their values 0..255.
     dtype : np.float32 (default) or np.float64, the dtype of X.
 
@@ -111,8 +145,13 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
     paths = {kind: folder / name for kind, name in DATASETS[dataset]["files"][split].items()}
     for path in paths.values():
         if not path.is_file():
+            looked = (
+                ""
+                if data_dir is not None
+                else f" (looked for it: {_where_default_data_dir_looked(folder.parent)})"
+            )
             raise FileNotFoundError(
-                f"{path} not found. Download the {dataset} files with "
+                f"{path} not found{looked}. Download the {dataset} files with "
                 f"`python -m mlp_lib download --dataset {dataset} --data-dir {folder.parent}` "
                 f"(in Python: `from mlp_lib.download import download; download({dataset!r}, {str(folder.parent)!r})`), "
                 f"or point data_dir= or the MLP_LIB_DATA_DIR environment variable at a folder "

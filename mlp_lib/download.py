@@ -48,7 +48,7 @@ def download(
     Parameters
     ----------
     dataset : "mnist" or "fashion-mnist".
-    data_dir : folder holding the dataset folders; default $MLP_LIB_DATA_DIR, else the project's data/.
+    data_dir : folder holding the dataset folders; default: mlp_lib.data.default_data_dir().
     mirrors : list of base URLs to try in order; default MIRRORS[dataset].
     timeout : seconds to wait for a server before moving on to the next mirror.
     force : download again even the files that are already present and correct.

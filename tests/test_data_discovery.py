@@ -1,0 +1,202 @@
+"""Where load_mnist finds data/ when no data_dir= is given (mlp_lib.data.default_data_dir).
+
+On a course hub the package is installed once, not editable, and every student has the notebooks
+and data/ in a folder of their own: the data is found from the kernel's working directory
+(notebooks/) by looking for data/ there and in its parents. The last test checks that route from
+a real wheel installed into a temporary folder, in a Python that cannot see this repository.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import mlp_lib.data
+from mlp_lib.data import PROJECT_DATA_DIR, default_data_dir, load_mnist
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def student_folder(tmp_path, monkeypatch, make_tiny_dataset):
+    """A student's course folder with notebooks/ and data/ (3 tiny training images), no env variable."""
+    monkeypatch.delenv("MLP_LIB_DATA_DIR", raising=False)
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    make_tiny_dataset(n=3, root=course / "data")
+    return course
+
+
+def test_finds_data_beside_the_notebooks_folder(student_folder, monkeypatch):
+    monkeypatch.chdir(student_folder / "notebooks")  # where a notebook's kernel runs
+    assert default_data_dir() == student_folder / "data"
+    assert load_mnist()[0].shape == (3, 784)
+
+
+def test_finds_data_in_the_working_directory_and_in_any_parent(student_folder, monkeypatch):
+    monkeypatch.chdir(student_folder)
+    assert default_data_dir() == student_folder / "data"
+    deeper = student_folder / "notebooks" / "my work" / "day 1"
+    deeper.mkdir(parents=True)
+    monkeypatch.chdir(deeper)
+    assert default_data_dir() == student_folder / "data"
+
+
+def test_the_nearest_data_folder_wins(student_folder, monkeypatch, make_tiny_dataset):
+    make_tiny_dataset("fashion-mnist", n=4, root=student_folder / "notebooks" / "data")
+    monkeypatch.chdir(student_folder / "notebooks")
+    assert default_data_dir() == student_folder / "notebooks" / "data"
+
+
+def test_a_data_folder_without_a_dataset_inside_is_passed_over(student_folder, monkeypatch):
+    (student_folder / "notebooks" / "data" / "my plots").mkdir(parents=True)
+    monkeypatch.chdir(student_folder / "notebooks")
+    assert default_data_dir() == student_folder / "data"
+
+
+def test_environment_variable_wins_over_the_search(
+    student_folder, tmp_path, monkeypatch, make_tiny_dataset
+):
+    make_tiny_dataset(n=2, root=tmp_path / "elsewhere")
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.chdir(student_folder / "notebooks")
+    assert default_data_dir() == tmp_path / "elsewhere"
+    assert load_mnist()[0].shape == (2, 784)
+
+
+def test_data_dir_argument_wins_over_the_search(
+    student_folder, tmp_path, monkeypatch, make_tiny_dataset
+):
+    make_tiny_dataset(n=4, root=tmp_path / "given")
+    monkeypatch.chdir(student_folder / "notebooks")
+    assert load_mnist(data_dir=tmp_path / "given")[0].shape == (4, 784)
+
+
+def test_falls_back_to_the_projects_own_data_folder(tmp_path, monkeypatch):
+    """An editable install run from anywhere: the repository's data/."""
+    monkeypatch.delenv("MLP_LIB_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert PROJECT_DATA_DIR == ROOT / "data"
+    assert default_data_dir() == PROJECT_DATA_DIR
+
+
+def test_not_found_says_where_it_looked_and_how_to_get_the_data(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLP_LIB_DATA_DIR", raising=False)
+    monkeypatch.setattr(mlp_lib.data, "PROJECT_DATA_DIR", tmp_path / "site-packages" / "data")
+    monkeypatch.chdir(tmp_path)
+    assert default_data_dir() == tmp_path / "data"  # where the download command puts the files
+    with pytest.raises(
+        FileNotFoundError, match=r"mnist/train-images-idx3-ubyte.gz not found"
+    ) as info:
+        load_mnist()
+    message = str(info.value)
+    assert f"no data/ folder with mnist/ or fashion-mnist/ in {tmp_path} or its parents" in message
+    assert f"nor in the installed project ({tmp_path / 'site-packages' / 'data'})" in message
+    assert f"python -m mlp_lib download --dataset mnist --data-dir {tmp_path / 'data'}" in message
+    assert "MLP_LIB_DATA_DIR" in message
+
+
+def test_not_found_says_which_data_folder_lacked_the_dataset(student_folder, monkeypatch):
+    monkeypatch.chdir(student_folder / "notebooks")  # data/ has mnist/ only
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"fashion-mnist/train-images-idx3-ubyte.gz not found \(looked for it: .*course/data "
+        r"was the first data/ folder found with a dataset in it, but not this one\)",
+    ):
+        load_mnist(dataset="fashion-mnist")
+
+
+def test_not_found_names_the_environment_variable_when_it_is_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", str(tmp_path / "typo"))
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"looked for it: the environment variable MLP_LIB_DATA_DIR is set to .*typo",
+    ):
+        load_mnist("test")
+
+
+# ---------- the hub route: a non-editable install, a student's folder ----------
+
+STUDENT_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import mlp_lib
+    from mlp_lib.data import default_data_dir, load_mnist
+    X, y = load_mnist("test")
+    print(json.dumps({"mlp_lib": mlp_lib.__file__, "sys_path": sys.path,
+                      "data_dir": str(default_data_dir()), "shape": list(X.shape)}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory):
+    """The project built as a wheel and installed (not editable) into a temporary folder."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a clean copy: building in the repository would leave build/ there
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        (source / name).write_bytes((ROOT / name).read_bytes())
+    shutil.copytree(
+        ROOT / "mlp_lib", source / "mlp_lib", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "-w", str(work / "wheels"), str(source)], check=True
+    )
+    (wheel,) = (work / "wheels").glob("handwritten_digits_from_scratch-*.whl")
+    target = work / "site-packages"
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    assert not (target / "data").exists()  # the wheel carries the library only, not the data
+    return target
+
+
+def run_as_student(target, cwd):
+    """Run STUDENT_SCRIPT in `cwd` with the installed wheel and NumPy, but not this repository.
+
+    `python -S` skips site-packages' .pth files, so the editable install of this venv is not
+    active; PYTHONPATH gives the wheel's folder first, then the venv's site-packages for NumPy.
+    """
+    numpy_site = Path(__import__("numpy").__file__).parent.parent
+    env = {key: value for key, value in os.environ.items() if key != "MLP_LIB_DATA_DIR"}
+    env["PYTHONPATH"] = os.pathsep.join([str(target), str(numpy_site)])
+    return subprocess.run(
+        [sys.executable, "-S", "-c", STUDENT_SCRIPT],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_non_editable_install_finds_the_students_data_beside_the_notebooks(
+    installed_wheel, tmp_path
+):
+    course = tmp_path / "student" / "handwritten-digits"
+    (course / "notebooks").mkdir(parents=True)
+    (course / "data").mkdir()
+    (course / "data" / "mnist").symlink_to(ROOT / "data" / "mnist")  # as a hub shares one copy
+
+    result = run_as_student(installed_wheel, cwd=course / "notebooks")
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert Path(seen["mlp_lib"]).is_relative_to(installed_wheel)
+    assert not any(entry and Path(entry).resolve() == ROOT for entry in seen["sys_path"])
+    assert seen["data_dir"] == str(course / "data")
+    assert seen["shape"] == [10000, 784]
+
+
+def test_non_editable_install_without_data_says_where_it_looked(installed_wheel, tmp_path):
+    result = run_as_student(installed_wheel, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "FileNotFoundError" in result.stderr
+    assert f"no data/ folder with mnist/ or fashion-mnist/ in {tmp_path} or its parents" in (
+        result.stderr
+    )
+    assert f"--data-dir {tmp_path / 'data'}" in result.stderr  # not into site-packages

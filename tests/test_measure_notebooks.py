@@ -1,0 +1,83 @@
+"""tools/measure_notebooks.py: wall time and kernel peak memory per notebook, notebooks untouched."""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import measure_notebooks  # noqa: E402
+
+ALLOCATE_MB = 200
+
+
+@pytest.fixture
+def tiny_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("A notebook that allocates memory once."),
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell(f"big = np.ones({ALLOCATE_MB} * 10**6 // 8)\nprint(big.nbytes)"),
+        nbformat.v4.new_code_cell("del big"),
+    ]
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_measures_time_and_the_cell_that_raised_the_peak_without_writing_the_notebook(
+    tiny_notebook, tmp_path, capsys
+):
+    before = tiny_notebook.read_bytes()
+    report = tmp_path / "report.json"
+    assert measure_notebooks.main([str(tiny_notebook), "--cells", "1", "--json", str(report)]) == 0
+    assert tiny_notebook.read_bytes() == before  # executed in memory only
+
+    table = capsys.readouterr().out
+    assert table.startswith("| notebook | wall time (s) | kernel peak memory (MB) |")
+    assert "| 01_tiny.ipynb |" in table and "2 `big = np.ones(" in table
+
+    result = json.loads(report.read_text())["notebooks"][0]
+    cells = {cell["index"]: cell for cell in result["cells"]}
+    assert set(cells) == {1, 2, 3}  # code cells only, by their index in the notebook
+    assert cells[2]["hwm_mb"] - cells[1]["hwm_mb"] >= ALLOCATE_MB * 0.95
+    assert cells[3]["rss_mb"] < cells[2]["rss_mb"]  # released, while the peak stays
+    assert result["peak_mb"] == cells[3]["hwm_mb"] >= cells[2]["hwm_mb"]
+
+
+def test_background_load_is_restarted_until_stopped_and_leaves_no_process():
+    load = measure_notebooks.BackgroundLoad(2, [sys.executable, "-c", "pass"]).start()
+    deadline = time.monotonic() + 120
+    while load.started < 6 and time.monotonic() < deadline:  # wait for restarts, a state
+        time.sleep(0.1)
+    load.stop()
+    assert load.started >= 6
+    pids = [process.pid for process in load.processes]
+    assert all(process.poll() is not None for process in load.processes)
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_missing_notebook_is_named(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        measure_notebooks.main([str(tmp_path / "nope.ipynb")])
+    assert f"no such notebook: {tmp_path / 'nope.ipynb'}" in capsys.readouterr().err
+
+
+def test_negative_counts_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        measure_notebooks.main(["--load", "-1"])
+    assert "--load and --cells must be >= 0, got -1 and 0" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only")
+def test_reads_the_kernels_memory_fields_from_proc():
+    assert measure_notebooks.proc_status_bytes(os.getpid(), "VmHWM") > 10**6
