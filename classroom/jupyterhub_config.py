@@ -15,7 +15,7 @@
   `~/handwritten-digits/` holding their own copy of the notebooks (their edits are theirs and are
   never overwritten; a notebook the teacher adds later is copied in at the next start) and links to
   the course's shared, read-only `data/`, `models/` and `results/`. JupyterLab opens on it.
-- Each kernel's NumPy uses one BLAS thread (many students share few cores).
+- Each kernel's NumPy threads are set by mlp_lib itself (many students share few cores).
 - Kernels nobody has used for 30 minutes are shut down: each notebook's kernel holds 0.1-1.3 GB
   (table in classroom/README.md), and a student who has moved on to the next notebook usually
   leaves the previous one running.
@@ -74,10 +74,10 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_interval=300",
     "--MappingKernelManager.cull_connected=True",
 ]
-# One BLAS thread per kernel: with more students than cores, NumPy's OpenBLAS threads (one per core
-# in every kernel) wait for each other. Measured with 4 students on 2 cores (tests/classroom/):
-# notebook 05 took about 58 s per student with one thread, about 520 s without this line.
-c.Spawner.environment = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+# No BLAS thread settings here: mlp_lib sets them itself (one thread, more only while a training
+# finds CPUs free; see mlp_lib/threads.py). With more students than cores, NumPy's default (one
+# OpenBLAS thread per core in every kernel) made notebook 05 take about 520 s per student instead
+# of about 58 s (4 students on 2 cores, tests/classroom/, before the library had its policy).
 
 
 def student_home(spawner):

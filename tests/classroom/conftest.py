@@ -33,10 +33,6 @@ CLASSROOM_CONFIG = ROOT / "classroom" / "jupyterhub_config.py"
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 180  # seconds for the hub to answer; about 15 s on an idle 2-core machine
 STOP_TIMEOUT = 90  # seconds for the hub, the proxy, the servers and the kernels to exit
-# classroom/jupyterhub_config.py gives each student's kernel OPENBLAS_NUM_THREADS=1. Measured here
-# (2 cores, a busy machine): the whole class took 105 s with it, 620 s without (05: ~58 s against
-# ~520 s per student). False removes it, to see what the library's own thread settings achieve.
-ONE_BLAS_THREAD_PER_KERNEL = True
 
 
 def free_port():
@@ -116,8 +112,6 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{homes}/{{username}}"
 if {as_root!r}:
     c.Spawner.args = [*c.Spawner.args, "--allow-root"]  # the tests run as root in a container
-if not {one_blas_thread!r}:
-    c.Spawner.environment = {{}}
 
 c.JupyterHub.services = [{{"name": "teacher-bot", "api_token": {service_token!r}}}]
 c.JupyterHub.load_roles = [
@@ -183,7 +177,6 @@ def hub(tmp_path_factory):
         "password": secrets.token_hex(8),
         "service_token": secrets.token_hex(32),
         "as_root": os.geteuid() == 0,
-        "one_blas_thread": ONE_BLAS_THREAD_PER_KERNEL,
     }
     config = work / "jupyterhub_config.py"
     config.write_text(TEST_CONFIG.format(**settings))
