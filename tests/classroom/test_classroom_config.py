@@ -30,7 +30,7 @@ def test_a_small_course_server_with_local_processes_and_system_accounts(config):
     assert "--MappingKernelManager.cull_idle_timeout=1800" in config.Spawner.args
     assert "--allow-root" not in config.Spawner.args  # students' servers never run as root
     # No thread settings: the library's own policy (mlp_lib/threads.py) decides.
-    assert not any("THREADS" in name for name in config.Spawner.environment)
+    assert "environment" not in config.Spawner  # so no OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, ...
 
 
 def student(home):
