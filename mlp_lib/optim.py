@@ -95,11 +95,20 @@ class Momentum(Optimizer):
     def step(self, params, grads):
         self.decay_weights(params)
         for name, p in params.items():
-            v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
-            np.multiply(grads[name], self.lr, out=scaled)  # lr * g, into a reused array
-            v *= self.momentum
-            v -= scaled
-            p += v
+            v, scaled = self.update_velocity(name, p, grads[name])
+            self.move(p, v, scaled)
+
+    def update_velocity(self, name, p, g):
+        """v <- mu * v - lr * g for parameter ``name``; returns v and the array holding lr * g."""
+        v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
+        np.multiply(g, self.lr, out=scaled)  # lr * g, into a reused array
+        v *= self.momentum
+        v -= scaled
+        return v, scaled
+
+    def move(self, p, v, scaled):
+        """p <- p + v."""
+        p += v
 
 
 class Nesterov(Momentum):
@@ -113,15 +122,10 @@ class Nesterov(Momentum):
     def __repr__(self):
         return f"Nesterov(lr={self.lr:g}, momentum={self.momentum:g}{self._extra()})"
 
-    def step(self, params, grads):
-        self.decay_weights(params)
-        for name, p in params.items():
-            v, scaled = self.arrays_for(name, p, "velocity", "lr*g")
-            np.multiply(grads[name], self.lr, out=scaled)  # lr * g, into a reused array
-            v *= self.momentum
-            v -= scaled
-            p += self.momentum * v
-            p -= scaled
+    def move(self, p, v, scaled):
+        """p <- p + mu * v - lr * g."""
+        p += self.momentum * v
+        p -= scaled
 
 
 class Adam(Optimizer):
