@@ -277,7 +277,7 @@ def test_a_learning_rate_that_overshoots_is_reported_as_divergence(data):
     assert re.match(
         r"Training diverged: the loss shot up to \S+ at epoch 1, step \d+, and the "
         r"network never recovered; its test accuracy \d+\.\d\d% is no better than "
-        r"guessing \(10%\)\. The learning rate 2 is too large: try 0\.2 or smaller\.$",
+        r"guessing \(10%\)\. The learning rate 2 is too large; try 0\.2 or smaller\.$",
         result.message,
     )
     assert result.test.accuracy < 0.2
@@ -299,7 +299,7 @@ def test_a_network_stuck_after_too_big_steps_is_told_to_take_smaller_ones(data):
     assert re.match(
         r"Training failed: the steps were so big that the network got stuck; its test "
         r"accuracy \d+\.\d\d% is no better than guessing \(10%\)\. The learning rate "
-        r"1 is too large: try 0\.1 or smaller\.$",
+        r"1 is too large; try 0\.1 or smaller\.$",
         result.message,
     )
 
@@ -450,7 +450,7 @@ def test_a_too_large_learning_rate_is_explained_in_the_panel(session):
     status = shown[3]["status"]
     assert shown[3]["result"].status == "diverged"
     assert "Run 3: Training diverged: the loss shot up" in status
-    assert "The learning rate 2 is too large: try 0.2 or smaller." in status
+    assert "The learning rate 2 is too large; try 0.2 or smaller." in status
     assert "#fdecea" in status and "Traceback" not in status  # the red box, no traceback
     assert re.search(r"diverged · \d+\.\d\d%", shown[3]["runs"])
 
