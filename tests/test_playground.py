@@ -648,3 +648,27 @@ def test_the_draw_panel_reads_with_the_training_network_then_keeps_each_run(mnis
     assert reader.reader.chooser.value == "run 1"
     assert reader.reader.last_reading is not None
     assert reader.reader.models["run 1"][0] is pg.last_result.model
+
+
+def test_a_listener_that_fails_after_a_finished_run_does_not_make_it_a_failed_run():
+    pg = Playground(SMALL, blocking=True)
+    heard = []
+
+    def broken_listener(result, data):
+        raise RuntimeError("the picker broke")
+
+    pg.add_listener(broken_listener)
+    pg.add_listener(lambda result, data: heard.append(result.number))
+    pg.train_button.click()
+    assert pg.last_result.status == "finished" and pg.last_trained is pg.last_result
+    assert heard == [1]  # the listeners after the broken one were still told
+    assert isinstance(pg.last_error, RuntimeError)
+    status = pg.status.value
+    assert "failed with an unexpected error" not in status
+    assert (
+        "Run 1: Finished 1 epoch. The run is complete, but showing it in test_a_listener_that_"
+        "fails_after_a_finished_run_does_not_make_it_a_failed_run.&lt;locals&gt;.broken_listener "
+        "failed: RuntimeError: the picker broke" in status
+    )
+    assert ACCURACY_TEXT.search(pg.accuracy_html.value) and data_rows(pg.runs_html.value) == 1
+    assert not pg.train_button.disabled
