@@ -147,9 +147,9 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
     # The headers first: sizes and counts are checked before a byte of the values is inflated.
     headers = {kind: _read_header(path, dataset, folder, data_dir) for kind, path in paths.items()}
     _check_split(headers["images"], headers["labels"], paths, split, dataset)
-    images = read_idx(paths["images"], max_bytes=headers["images"].nbytes)  # (N, 28, 28) uint8
+    # (N, 28, 28) already in `dtype`: converted as it is read, without a uint8 copy of it all
+    images = read_idx(paths["images"], max_bytes=headers["images"].nbytes, dtype=dtype)
     labels = read_idx(paths["labels"], max_bytes=headers["labels"].nbytes)  # (N,) uint8
-    _check_split(images, labels, paths, split, dataset)  # the same checks on what was read
 
     n_classes = len(DATASETS[dataset]["class_names"])
     largest = int(labels.max(initial=0))
@@ -161,7 +161,7 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
             f"Re-download it with `python -m mlp_lib download`"
         )
 
-    X = images.reshape(len(images), -1).astype(dtype)  # (N, 784)
+    X = images.reshape(len(images), -1)  # (N, 784), a view
     if normalize:
         X /= 255  # in place, stays in `dtype`
     y = labels.astype(np.int64)  # (N,)

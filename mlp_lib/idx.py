@@ -74,11 +74,13 @@ def read_idx_header(path):
         return _read_header(f, path)
 
 
-def read_idx(path, *, max_bytes=MAX_IDX_BYTES):
+def read_idx(path, *, max_bytes=MAX_IDX_BYTES, dtype=None):
     """Read an IDX file (raw or gzip-compressed) into a NumPy array.
 
     Returns an array whose shape is the one in the header and whose dtype is the header's element
-    type in native byte order (e.g. uint8 of shape (60000, 28, 28) for MNIST training images).
+    type in native byte order (e.g. uint8 of shape (60000, 28, 28) for MNIST training images), or
+    ``dtype`` if given: the values are then converted 1 MiB at a time as they are read, so no
+    full-size array of the file's own type is ever made (float32 MNIST: 188 MB, not 188 + 47).
     A header promising more than ``max_bytes`` of values is refused before anything is inflated.
     Raises FileNotFoundError if the file does not exist and IDXFormatError if it is not valid IDX.
     """
@@ -92,13 +94,17 @@ def read_idx(path, *, max_bytes=MAX_IDX_BYTES):
                 f"{path}: {promised}, more than the {max_bytes:,} bytes read_idx accepts "
                 f"(max_bytes); is this the right file? {_FIX}"
             )
-        values = np.empty(header.shape, dtype=header.dtype)  # filled below, 1 MiB at a time
-        got = _read_into(f, values)
+        if dtype is None or np.dtype(dtype) == header.dtype.newbyteorder("="):
+            values = np.empty(header.shape, dtype=header.dtype)  # filled below, 1 MiB at a time
+            got = _read_into(f, values)
+        else:
+            values = np.empty(header.shape, dtype=dtype)
+            got = _read_converting(f, values, header.dtype)
         if got == header.nbytes:
             got += _count_rest(f, limit=CHUNK_BYTES)
     if got != header.nbytes:
         raise IDXFormatError(f"{path}: {promised}, but {_what_follows(got, header.nbytes)}; {_FIX}")
-    return values.astype(header.dtype.newbyteorder("="), copy=False)  # native byte order
+    return values.astype(values.dtype.newbyteorder("="), copy=False)  # native byte order
 
 
 @contextmanager
@@ -178,6 +184,26 @@ def _read_into(f, array):
             break
         filled += n
     return filled
+
+
+def _read_converting(f, values, file_dtype):
+    """Fill ``values`` from ``f``, whose values are ``file_dtype``, converting a chunk at a time.
+
+    Returns the bytes read. Shapes: values (any shape), filled in row-major order.
+    """
+    flat = values.reshape(-1)  # a view: values is a fresh C-ordered array
+    per_chunk = max(1, CHUNK_BYTES // file_dtype.itemsize)
+    buffer = np.empty(per_chunk, dtype=file_dtype)
+    done = 0
+    while done < flat.size:
+        chunk = buffer[: min(per_chunk, flat.size - done)]
+        got = _read_into(f, chunk)
+        count = got // file_dtype.itemsize
+        flat[done : done + count] = chunk[:count]
+        done += count
+        if got < chunk.nbytes:  # the file ended early
+            return done * file_dtype.itemsize + got % file_dtype.itemsize
+    return done * file_dtype.itemsize
 
 
 def _what_follows(got, expected):

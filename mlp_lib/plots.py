@@ -24,7 +24,8 @@ def plot_digits(X, y=None, predicted=None, n=16, ncols=8, class_names=None, titl
         ax.set_axis_off()
         if i >= n:
             continue
-        ax.imshow(X[i].reshape(28, 28), cmap="gray_r")
+        # A copy of the 784 pixels: a view would keep all of X alive as long as the figure is.
+        ax.imshow(X[i].reshape(28, 28).copy(), cmap="gray_r")
         parts = []
         if y is not None:
             parts.append(f"label {names[y[i]]}")
@@ -123,7 +124,7 @@ def plot_first_layer_weights(W, n=16, ncols=8, title="First-layer weights as 28Ã
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i < n:
-            w = W[:, i].reshape(28, 28)
+            w = W[:, i].reshape(28, 28).copy()  # a copy, not a view that keeps W alive
             limit = np.abs(w).max() or 1.0
             ax.imshow(w, cmap="RdBu", vmin=-limit, vmax=limit)
             ax.set_title(f"unit {i}", fontsize=8)

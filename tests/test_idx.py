@@ -285,3 +285,29 @@ def test_read_idx_header_reads_only_the_header(tmp_path):
     header = read_idx_header(path)
     assert header.shape == (2_500_000, 28, 28) and header.dtype == np.uint8
     assert header.nbytes == 1_960_000_000
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_can_convert_while_reading_without_a_copy_in_the_files_type(tmp_path, gz):
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    array = rng.integers(0, 256, size=(3000, 28, 28), dtype=np.uint8)  # 2.4 MB, > 2 chunks
+    path = tmp_path / ("a.idx.gz" if gz else "a.idx")
+    write_idx(path, array)
+    tracemalloc.start()
+    converted = read_idx(path, dtype=np.float32)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert converted.dtype == np.float32 and converted.shape == array.shape
+    np.testing.assert_array_equal(converted, array.astype(np.float32))
+    assert peak < converted.nbytes + 3 * 2**20  # the result and a chunk: no uint8 copy of it all
+    np.testing.assert_array_equal(read_idx(path, dtype=np.uint8), array)
+
+
+def test_read_idx_with_a_dtype_still_refuses_a_truncated_file(tmp_path):
+    path = tmp_path / "cut.idx"
+    write_idx(path, np.zeros((10, 4), dtype=np.int16))
+    path.write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(IDXFormatError, match=r"77 follow the header \(the file is truncated\)"):
+        read_idx(path, dtype=np.float64)

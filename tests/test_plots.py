@@ -76,3 +76,15 @@ def test_first_layer_weights_refuse_the_wrong_matrix():
         r"pass model.parameters\(\)\['W0'\]",
     ):
         plot_first_layer_weights(np.zeros((32, 16)))
+
+
+def test_figures_of_digits_do_not_keep_the_whole_image_array_alive():
+    import gc
+    import weakref
+
+    X = np.zeros((1000, 784), dtype=np.float32)  # stands in for 60,000 images
+    alive = weakref.ref(X)
+    fig = plot_digits(X, n=4)
+    del X
+    gc.collect()
+    assert alive() is None and fig is not None  # the figure holds copies of 4 images, not X

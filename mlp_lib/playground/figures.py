@@ -190,7 +190,7 @@ def plot_examples(model, data, indices=None):
     for col, (i, p) in enumerate(zip(indices, probs)):
         label, guess = data.y_test[i], int(p.argmax())
         ax = axes[0, col]
-        ax.imshow(data.X_test[i].reshape(28, 28), cmap="gray_r")
+        ax.imshow(data.X_test[i].reshape(28, 28).copy(), cmap="gray_r")  # not a view of X_test
         ax.set_axis_off()
         ax.set_title(
             f"#{i}: {names[label]}\nsays {names[guess]} {100 * p[guess]:.0f}%",
@@ -217,7 +217,7 @@ def plot_image_probabilities(image, probs, true_label, names, title=""):
         width_ratios=[1, 2.4],
         gridspec_kw=dict(left=0.02, right=0.98, bottom=bottom, top=0.88, wspace=0.25),
     )
-    ax_img.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r")
+    ax_img.imshow(np.array(image).reshape(28, 28), cmap="gray_r")  # a copy, not a view
     ax_img.set_axis_off()
     ax_img.set_title(title, fontsize=9)
     plot_probabilities(
