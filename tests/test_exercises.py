@@ -143,6 +143,15 @@ def predict(params, X):
     return caches[-1][0].argmax(axis=1)
 
 
+def hold_out(X, y, n_val):
+    n = len(X) - n_val
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+def steps_per_epoch(n_images, batch_size):
+    return -(-n_images // batch_size)
+
+
 def sgd_update(params, grads, lr):
     for name, p in params.items():
         p -= lr * grads[name]
@@ -236,6 +245,8 @@ RIGHT = [
     (ex.check_backward, backward),
     (ex.check_numerical_partial, numerical_partial),
     (ex.check_predict, predict),
+    (ex.check_hold_out, hold_out),
+    (ex.check_steps_per_epoch, steps_per_epoch),
     (ex.check_sgd_update, sgd_update),
     (ex.check_minibatches, minibatches),
     (ex.check_train_by_hand, train_by_hand),
@@ -699,6 +710,28 @@ def mistakes():
             r"argmax",
         ),
         # 05
+        (ex.check_hold_out, hold_out_minus_zero, "minus-zero", r"X\[:-0\] is X\[:0\]"),
+        (ex.check_hold_out, hold_out_first, "first-not-last", r"holds out the first 3"),
+        (ex.check_hold_out, hold_out_overlapping, "overlap", r"both in X_fit and in X_val"),
+        (ex.check_hold_out, hold_out_labels_cut_elsewhere, "labels-mismatch", r"same place"),
+        (ex.check_hold_out, hold_out_shuffled, "order", r"file order"),
+        (ex.check_hold_out, hold_out_copies, "copied", r"slices"),
+        (ex.check_hold_out, lambda X, y, n_val: hold_out(X, y, n_val)[:2], None, r"4 things"),
+        (ex.check_hold_out, lambda X, y, n_val: hold_out(X, y, 2), "sizes", r"expected 7"),
+        (
+            ex.check_hold_out,
+            lambda X, y, n_val: tuple(a.ravel() for a in hold_out(X, y, n_val)),
+            "shape",
+            r"whole images",
+        ),
+        (
+            ex.check_steps_per_epoch,
+            lambda n, b: n // b,
+            "last-batch-dropped",
+            r"10,000 // 64 = 156 rounds down",
+        ),
+        (ex.check_steps_per_epoch, lambda n, b: n / b, "not-whole", r"156\.25 steps"),
+        (ex.check_steps_per_epoch, lambda n, b: n // b + 1, None, r"expected 10 steps"),
         (ex.check_sgd_update, sgd_not_in_place, "not-in-place", r"p -= lr \* g"),
         (ex.check_sgd_update, sgd_replaces_arrays, "replaced-not-in-place", r"in place"),
         (ex.check_sgd_update, sgd_uphill, "sign", r"uphill"),
@@ -881,6 +914,34 @@ def unrestored_partial(f, a, index, eps=1e-6):
 
 def train_with_half_steps(model, X, y, *, epochs, batch_size, lr, seed):
     return train_by_hand(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr / 2, seed=seed)
+
+
+def hold_out_minus_zero(X, y, n_val):
+    return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+
+
+def hold_out_first(X, y, n_val):
+    return X[n_val:], y[n_val:], X[:n_val], y[:n_val]
+
+
+def hold_out_overlapping(X, y, n_val):
+    n = len(X) - n_val
+    return X, y, X[n:], y[n:]
+
+
+def hold_out_labels_cut_elsewhere(X, y, n_val):
+    n = len(X) - n_val
+    return X[:n], y[n_val:], X[n:], y[:n_val]
+
+
+def hold_out_shuffled(X, y, n_val):
+    order = np.random.default_rng(0).permutation(len(X))
+    n = len(X) - n_val
+    return X[order[:n]], y[order[:n]], X[order[n:]], y[order[n:]]
+
+
+def hold_out_copies(X, y, n_val):
+    return tuple(part.copy() for part in hold_out(X, y, n_val))
 
 
 def sgd_not_in_place(params, grads, lr):

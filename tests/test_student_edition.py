@@ -2,7 +2,7 @@
 
 The solution text is found here with our own simple parsing of the teacher notebooks' JSON, not
 with the tool's functions, so that a bug in the tool cannot hide itself. The last test runs real
-nbgrader (generate_assignment, then autograde) on notebooks 02-04 in a temporary course folder.
+nbgrader (generate_assignment, then autograde) on notebooks 02-07 in a temporary course folder.
 """
 
 import ast
@@ -90,7 +90,8 @@ def test_the_teacher_notebooks_have_solutions_to_remove():
         path.name[:2]: sum(len(REGION.findall(source(c))) for c in teacher(path)["cells"])
         for path in NOTEBOOKS
     }
-    assert all(counts[n] >= 3 for n in ("01", "02", "03", "04")), counts
+    assert all(counts[n] >= 3 for n in ("01", "02", "03", "04", "05", "06")), counts
+    assert counts["07"] >= 1, counts
     assert len(distinctive_lines()) > 100
 
 
@@ -358,8 +359,12 @@ ROUND_TRIP = [
         "02_the_fully_connected_layer.ipynb",
         "03_relu_and_softmax_cross_entropy.ipynb",
         "04_backpropagation.ipynb",
+        "05_minibatch_gradient_descent.ipynb",
+        "06_evaluation.ipynb",
+        "07_playground.ipynb",
     )
 ]
+POINTS = {"02": 8, "03": 8, "04": 7, "05": 5, "06": 5, "07": 1}
 
 
 def nbgrader(course, *args, timeout=900):
@@ -437,10 +442,16 @@ def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_exactly_one_
     wrong.write_text(
         text.replace("return dout * (z > 0)", "return dout * (z >= 0)")
     )  # ReLU's gradient at 0
-    nbgrader(course, "autograde", "ps1", "--create")
+    nbgrader(course, "autograde", "ps1", "--create", timeout=1800)
 
     score, max_score, grades = scores(course, "teacher")
-    assert max_score == 23 and score == max_score, {k: v for k, v in grades.items() if v[0] != v[1]}
+    assert max_score == sum(POINTS.values()) and score == max_score, {
+        k: v for k, v in grades.items() if v[0] != v[1]
+    }
+    per_notebook = {}
+    for (notebook, _), (_, points) in grades.items():
+        per_notebook[notebook] = per_notebook.get(notebook, 0) + points
+    assert per_notebook == POINTS
     score, max_score, grades = scores(course, "wrong")
     lost = {key: value for key, value in grades.items() if value[0] != value[1]}
     assert lost == {("03", "check_relu_backward"): (0.0, 1.0)}

@@ -20,9 +20,10 @@ notebook:
   ``check_cross_entropy``, ``check_softmax_cross_entropy_backward``, ``check_largest_safe_logit``
 - 04: ``check_init_params``, ``check_forward``, ``check_backward``, ``check_numerical_partial``,
   ``check_predict``
-- 05: ``check_sgd_update``, ``check_minibatches``, ``check_train_by_hand``
+- 05: ``check_hold_out``, ``check_sgd_update``, ``check_minibatches``, ``check_train_by_hand``
 - 06: ``check_count_correct``, ``check_accuracy``, ``check_confusion_matrix``,
   ``check_precision``, ``check_top2_accuracy``
+- 07: ``check_steps_per_epoch``
 - 08: ``check_dropout_forward``, ``check_dropout_backward``, ``check_shift_one``,
   ``check_evaluate``
 """
@@ -67,6 +68,7 @@ from .network import (
     check_predict,
 )
 from .training import check_minibatches, check_sgd_update, check_train_by_hand
+from .validation import check_hold_out, check_steps_per_epoch
 
 __all__ = [
     "CheckResult",
@@ -82,6 +84,7 @@ __all__ = [
     "check_dropout_forward",
     "check_evaluate",
     "check_forward",
+    "check_hold_out",
     "check_init_params",
     "check_init_weights",
     "check_largest_safe_logit",
@@ -101,6 +104,7 @@ __all__ = [
     "check_shift_one",
     "check_softmax",
     "check_softmax_cross_entropy_backward",
+    "check_steps_per_epoch",
     "check_top2_accuracy",
     "check_train_by_hand",
 ]
