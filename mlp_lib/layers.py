@@ -38,6 +38,9 @@ class Layer:
     def backward(self, dout):
         raise NotImplementedError
 
+    def forget(self):
+        """Drop what ``forward`` kept for ``backward`` (after predicting, it is only memory)."""
+
 
 def init_weights(n_in, n_out, init, rng, dtype=np.float32):
     """Draw a weight matrix W of shape (n_in, n_out).
@@ -78,6 +81,9 @@ class Linear(Layer):
     def __repr__(self):
         return f"Linear({self.n_in} -> {self.n_out}, init={self.init!r})"
 
+    def forget(self):
+        self._x = None
+
     def forward(self, x):
         if x.ndim != 2 or x.shape[1] != self.n_in:
             hint = "; flatten images with X.reshape(len(X), -1)" if x.ndim > 2 else ""
@@ -114,6 +120,9 @@ class ReLU(Layer):
     def __repr__(self):
         return "ReLU()"
 
+    def forget(self):
+        self._mask = None
+
     def forward(self, x):
         self._mask = x > 0  # (N, H) booleans, kept for backward
         return np.maximum(x, 0)  # (N, H), same dtype as x
@@ -144,6 +153,9 @@ class Dropout(Layer):
 
     def __repr__(self):
         return f"Dropout(p={self.p:g})"
+
+    def forget(self):
+        self._scaled_mask = None
 
     def forward(self, x):
         if not self.training or self.p == 0:

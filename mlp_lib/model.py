@@ -11,6 +11,8 @@ from .model_file import ModelFormatError, SavedModel, read_model_file, write_mod
 
 __all__ = ["MLP", "ModelFormatError", "check_layer_sizes"]
 
+PREDICT_BATCH = 1000  # images predicted at a time
+
 
 def check_layer_sizes(layer_sizes):
     """Return layer_sizes as a tuple of ints, or raise a clear ValueError."""
@@ -95,11 +97,23 @@ class MLP:
 
     def predict_proba(self, X):
         """Class probabilities. Shapes: X (N, D) -> (N, C), rows sum to 1."""
-        return softmax(self.forward(X))
+        return self._in_batches(X, softmax)
 
     def predict(self, X):
         """Predicted classes. Shapes: X (N, D) -> (N,) integers."""
-        return self.forward(X).argmax(axis=1)
+        return self._in_batches(X, lambda logits: logits.argmax(axis=1))
+
+    def _in_batches(self, X, then):
+        """``then(logits)`` for ``PREDICT_BATCH`` images at a time, joined: the hidden layers of
+        60,000 images are never all in memory at once, and nothing is kept for a backward pass."""
+        X = np.asarray(X)
+        parts = [
+            then(self.forward(X[start : start + PREDICT_BATCH]))
+            for start in range(0, max(len(X), 1), PREDICT_BATCH)
+        ]
+        for layer in self.layers:
+            layer.forget()
+        return np.concatenate(parts)
 
     def parameters(self):
         """Every layer's parameters by name, e.g. {"W0": (784, 32), "b0": (32,), "W1": ...}.

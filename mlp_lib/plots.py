@@ -58,7 +58,7 @@ def plot_history(histories, labels=None, title="Training curves"):
                 100 * np.array(history.val_accuracy),
                 "s--",
                 color=line.get_color(),
-                label=f"{label} (test)",
+                label=f"{label} (validation)",
             )
     ax_loss.set(
         title="Mini-batch loss",

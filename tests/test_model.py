@@ -6,6 +6,7 @@ import pytest
 
 from mlp_lib.gradcheck import check_model_gradients
 from mlp_lib.layers import Dropout, Linear, ReLU
+from mlp_lib.losses import softmax
 from mlp_lib.model import MLP, ModelFormatError
 
 
@@ -332,3 +333,15 @@ def test_load_can_convert_the_weights_to_float64(tmp_path):
     np.testing.assert_array_equal(loaded.parameters()["W0"], model.parameters()["W0"])
     with pytest.raises(ValueError, match="dtype must be float32 or float64, got int32"):
         MLP.load(path, dtype=np.int32)
+
+
+def test_predictions_come_in_batches_and_keep_nothing_for_backward():
+    model = MLP((20, 8, 3), seed=0, dtype=np.float64)
+    X = np.random.default_rng(0).random((2500, 20))  # more than one batch of 1000
+    whole = np.concatenate([model.forward(X[:1000]), model.forward(X[1000:])])  # by hand
+    np.testing.assert_allclose(model.predict_proba(X), softmax(whole), rtol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), whole.argmax(axis=1))
+    assert all(layer._x is None for layer in model.linear_layers)  # not the last batch's inputs
+    with pytest.raises(RuntimeError, match="Linear.backward called before forward"):
+        model.layers[0].backward(np.zeros((1, 8)))
+    assert model.predict(np.zeros((0, 20))).shape == (0,)

@@ -21,8 +21,8 @@ from ..train import DivergenceError, History, StopTraining, divergence_advice
 from .settings import MONITOR_SIZE, PlaygroundSettings
 
 MONITOR_POINTS_PER_EPOCH = 10
-EXPLODED_FACTOR = 10  # a loss 10x its first value means the steps overshoot
 OVERSHOOT_FACTOR = 1.5  # a loss 1.5x its first value: some steps were too big
+RECOVERED_FACTOR = 10  # ...10x, in a run that learned nothing: it never recovered from them
 LARGE_LR_FACTOR = 10  # 10x an optimizer's typical learning rate is "large"
 
 
@@ -30,8 +30,9 @@ LARGE_LR_FACTOR = 10  # 10x an optimizer's typical learning rate is "large"
 class RunResult:
     """What one run produced.
 
-    ``status`` is "finished", "stopped" (Stop was pressed; the model keeps what it learned) or
-    "diverged" (the learning rate was too large). ``message`` says so in words for the panel.
+    ``status`` is "finished", "stopped" (Stop was pressed; the model keeps what it learned),
+    "diverged" (the loss became nan or infinite, or more than 100 times its first value: ``fit``
+    stopped it, see ``train.EXPLOSION_FACTOR``) or "failed" (it ended, but learned nothing). ``message`` says so in words for the panel.
     ``validation`` (an ``Evaluation`` on the held-out training images), ``test`` (on all test
     images, measured once, when the run ends) and ``confusion`` (10, 10) are None when training
     diverged. ``monitor_steps`` / ``monitor_accuracy``: the live accuracy on the first
@@ -192,14 +193,14 @@ def _outcome(result):
         return status, "success", text
     chance = f"{100 / len(result.confusion):.0f}%"
     test_accuracy = f"{100 * result.test.accuracy:.2f}%"
-    if rise > EXPLODED_FACTOR:
+    if rise > RECOVERED_FACTOR:  # not far enough for fit to call it divergence, but far
         return (
-            "diverged",
+            "failed",
             "error",
             (
-                f"Training diverged: the loss shot up to {losses.max():.3g} at {where_peak}, and the "
-                f"network never recovered; its test accuracy {test_accuracy} is no better than "
-                f"guessing ({chance}). {_hint(settings)}"
+                f"Training failed: the loss shot up to {losses.max():.3g} ({rise:.0f} times its "
+                f"first value) at {where_peak}, and the network never recovered; its test accuracy "
+                f"{test_accuracy} is no better than guessing ({chance}). {_hint(settings)}"
             ),
         )
     if (
@@ -213,7 +214,7 @@ def _outcome(result):
             else ""
         )
         return (
-            "diverged",
+            "failed",
             "error",
             (
                 f"Training failed: the steps were so big that the network got stuck{rose}; its test "
