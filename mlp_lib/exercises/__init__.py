@@ -24,7 +24,8 @@ notebook:
 - 06: ``check_count_correct``, ``check_accuracy``, ``check_confusion_matrix``,
   ``check_precision``, ``check_top2_accuracy``
 - 08: ``check_dropout_forward``, ``check_dropout_backward``, ``check_shift_one``,
-  ``check_evaluate``
+  ``check_evaluate``, ``check_touches_edge``
+- 09: ``check_group_accuracy``
 """
 
 from .evaluation import (
@@ -35,8 +36,14 @@ from .evaluation import (
     check_precision,
     check_top2_accuracy,
 )
+from .fashion import check_group_accuracy
 from .feedback import CheckResult
-from .going_further import check_dropout_backward, check_dropout_forward, check_shift_one
+from .going_further import (
+    check_dropout_backward,
+    check_dropout_forward,
+    check_shift_one,
+    check_touches_edge,
+)
 from .layers import (
     check_count_parameters,
     check_init_weights,
@@ -82,6 +89,7 @@ __all__ = [
     "check_dropout_forward",
     "check_evaluate",
     "check_forward",
+    "check_group_accuracy",
     "check_init_params",
     "check_init_weights",
     "check_largest_safe_logit",
@@ -102,5 +110,6 @@ __all__ = [
     "check_softmax",
     "check_softmax_cross_entropy_backward",
     "check_top2_accuracy",
+    "check_touches_edge",
     "check_train_by_hand",
 ]
