@@ -28,8 +28,10 @@ import platform
 import timeit
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from mlp_lib import MLP, Momentum, fit, load_mnist
+from mlp_lib.threads import available_cpus
 
 LAYER_SIZES = (784, 512, 256, 10)
 GEMM_SIZE = 1024
@@ -105,17 +107,28 @@ def gemm_gflops(size=GEMM_SIZE, repeats=5, seed=0):
     a = rng.standard_normal((size, size), dtype=np.float32)
     b = rng.standard_normal((size, size), dtype=np.float32)
     out = np.empty((size, size), dtype=np.float32)
-    seconds = best_seconds(lambda: np.matmul(a, b, out=out), repeats)
+    with all_cpus():
+        seconds = best_seconds(lambda: np.matmul(a, b, out=out), repeats)
     return 2 * size**3 / seconds / 1e9
+
+
+def all_cpus():
+    """BLAS with one thread per CPU this process may use: what ``fit`` uses on an idle machine.
+
+    (Importing mlp_lib leaves one thread outside training; the ceiling must be measured with the
+    threads training gets.)
+    """
+    return threadpool_limits(available_cpus(), user_api="blas")
 
 
 def time_step_products(layer_sizes, batch_size, repeats=5, seed=0):
     """[(layer, kind, (m, k, n), seconds)] for every product of one training step."""
     rng = np.random.default_rng(seed)
-    return [
-        (layer, kind, mkn, best_seconds(product_function(kind, *mkn, rng), repeats))
-        for layer, kind, mkn in step_products(layer_sizes, batch_size)
-    ]
+    with all_cpus():
+        return [
+            (layer, kind, mkn, best_seconds(product_function(kind, *mkn, rng), repeats))
+            for layer, kind, mkn in step_products(layer_sizes, batch_size)
+        ]
 
 
 def time_training_epoch(layer_sizes, batch_size, X, y):

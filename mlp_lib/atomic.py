@@ -1,6 +1,8 @@
 """Write files atomically: readers see the old file or the new one, never half of one.
 
     write_bytes_atomically("model.npz", data)
+    with atomic_file("big.gz") as f:     # or write it piece by piece
+        shutil.copyfileobj(source, f)
 
 The bytes go to a temporary file beside the target, which is then renamed over it in one step
 (``os.replace``). The temporary file is named ``.<name>.<pid>-<random>.tmp``: if a process is
@@ -11,6 +13,7 @@ of that pattern whose process no longer runs, so a save in progress elsewhere is
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -49,43 +52,54 @@ def _temporary_name(path):
 
 
 def _process_is_running(pid):
+    """True if process ``pid`` exists (or might: when in doubt, a temporary file is left alone)."""
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0 sends nothing: it only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's process: it exists
+    except (PermissionError, OverflowError):  # someone else's process; or no pid at all
         return True
     return True
 
 
 def remove_stale_temporary_files(path):
-    """Delete the temporary files an interrupted write to ``path`` left (their process is gone)."""
+    """Delete the temporary files an interrupted write to ``path`` left (their process is gone).
+
+    Only names of this module's pattern for this very target are candidates
+    (``.model.npz.12345-1a2b3c4d.tmp`` for ``model.npz``); returns the files removed.
+    """
     path = Path(path)
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)-[0-9a-f]{{8}}\.tmp")
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.([1-9]\d{{0,9}})-[0-9a-f]{{8}}\.tmp")
     try:
         candidates = list(path.parent.iterdir())
-    except OSError:
+    except OSError:  # a missing folder: nothing to clean, and the write will say what is wrong
         return []
     removed = []
     for candidate in candidates:
         match = pattern.fullmatch(candidate.name)
         if match and not _process_is_running(int(match[1])):
-            candidate.unlink(missing_ok=True)
+            try:
+                candidate.unlink(missing_ok=True)
+            except OSError:  # e.g. a folder of that name: not ours to remove
+                continue
             removed.append(candidate)
     return removed
 
 
-def write_bytes_atomically(path, data):
-    """Write ``data`` to a temporary file next to ``path``, then rename it to ``path`` in one step.
+@contextmanager
+def atomic_file(path):
+    """Open a temporary file beside ``path`` for writing; rename it to ``path`` when the block ends.
 
-    Raises ``OutputPathError`` (an ``OSError``) naming ``path`` if it cannot be written.
+    If the block raises, the temporary file is removed and ``path`` is left as it was. Errors of
+    the file system are re-raised as ``OutputPathError`` naming ``path`` (not the temporary
+    name), so the block should do nothing but write to the file.
     """
     path = Path(path)
     remove_stale_temporary_files(path)
     tmp = _temporary_name(path)
     try:
         with open(tmp, "xb") as f:
-            f.write(data)
+            yield f
         os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
     except OSError as exc:
         if isinstance(exc, OutputPathError):
@@ -94,3 +108,12 @@ def write_bytes_atomically(path, data):
         raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_bytes_atomically(path, data):
+    """Write ``data`` to a temporary file next to ``path``, then rename it to ``path`` in one step.
+
+    Raises ``OutputPathError`` (an ``OSError``) naming ``path`` if it cannot be written.
+    """
+    with atomic_file(path) as f:
+        f.write(data)

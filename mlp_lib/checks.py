@@ -108,3 +108,49 @@ def check_float_dtype(dtype, name="dtype"):
             shown = repr(dtype)
         raise ValueError(f"{name} must be float32 or float64, got {shown}")
     return np.dtype(dtype)
+
+
+def check_inputs(name, X, n_inputs):
+    """``X`` as an array if it is (N, n_inputs) numbers without nan or inf; lists are accepted.
+
+    Integer pixels (uint8 0..255) are returned as they are. A nan or inf is refused with where
+    the first one is: ``X[5, 0] is nan (sample 5, pixel 0)``.
+    """
+    try:
+        X = np.asarray(X)
+    except ValueError:  # e.g. rows of different lengths
+        raise ValueError(f"{name} must be an (N, {n_inputs}) array of numbers") from None
+    if X.dtype.kind not in "uif":  # unsigned, signed integers or floats
+        raise TypeError(
+            f"{name} must hold numbers (integers or floats), got dtype {X.dtype}; "
+            f"e.g. np.asarray({name}, dtype=np.float32)"
+        )
+    if X.ndim != 2 or X.shape[1] != n_inputs:
+        flatten = X.ndim > 2 and math.prod(X.shape[1:]) == n_inputs
+        hint = f"; flatten images with {name}.reshape(len({name}), -1)" if flatten else ""
+        raise ValueError(
+            f"{name} must have shape (N, {n_inputs}) for this network, got {X.shape}{hint}"
+        )
+    if X.dtype.kind == "f":
+        _check_finite(name, X)
+    return X
+
+
+def _check_finite(name, X, rows_at_once=4096):
+    """Refuse nan and inf in the 2-D float array ``X``, saying how many and where the first is."""
+    count, first = 0, None
+    for start in range(0, len(X), rows_at_once):  # a block at a time: a small boolean mask
+        bad = ~np.isfinite(X[start : start + rows_at_once])
+        if bad.any():
+            count += int(bad.sum())
+            if first is None:
+                row, column = divmod(int(bad.argmax()), X.shape[1])  # the first True
+                first = (start + row, column)
+    if count:
+        row, column = first
+        values = "value" if count == 1 else "values"
+        raise ValueError(
+            f"{name} contains {count} nan or inf {values}; the first: {name}[{row}, {column}] is "
+            f"{X[row, column]} (sample {row}, pixel {column}). Remove those samples or replace "
+            f"the values, e.g. with np.nan_to_num({name})"
+        )

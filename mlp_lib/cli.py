@@ -5,14 +5,16 @@ and ends with the line ``test accuracy: 97.12% (9712/10000)``.
 """
 
 import argparse
+import io
 import sys
+import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .atomic import check_output_path
+from .atomic import OutputPathError, check_output_path, write_bytes_atomically
 from .checks import check_int
 from .data import DATASETS, load_mnist
 from .download import download
@@ -25,6 +27,13 @@ from .recipe import Recipe, build, train_recipe
 from .train import evaluate
 
 PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+# What to try when an array does not fit in memory, by command.
+MEMORY_HINTS = {
+    "train": "try a smaller network (--hidden-sizes) or fewer images (--train-size)",
+    "ladder": "close other programs, or run fewer steps (--steps)",
+    "evaluate": "this model needs more memory than this computer has free",
+    "download": "close other programs and try again",
+}
 
 # ---- the training options: one per Recipe setting -----------------------------------------------
 
@@ -193,7 +202,10 @@ def run_train(args):
         f"training {model} with {optimizer} ({recipe.lr_schedule} schedule), batch size "
         f"{recipe.batch_size}, {recipe.epochs} epochs, seed {recipe.seed} (preset {args.preset})"
     )
-    say = tqdm.write if args.progress else print  # a line never breaks the progress bar
+
+    def say(line):  # tqdm.write: a line never breaks the progress bar
+        (tqdm.write if args.progress else print)(line)
+        sys.stdout.flush()  # at once, even when the output goes to a file or a pipe
 
     def report_epoch(info):
         if info.epoch_end:
@@ -213,18 +225,26 @@ def run_train(args):
     print(f"trained in {result.history.seconds:.1f} s")
     if result.validation is not None:
         print(f"validation accuracy: {result.validation}")
+    problems = []  # outputs written elsewhere than asked: reported at the end, after the accuracy
     if args.save is not None:  # the model first: a failed plot must not lose it
-        model.save(
-            args.save, preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize
-        )
-        model = MLP.load(args.save)  # evaluate what was saved, as the seed program did
-        print(f"model saved to {args.save} and reloaded")
+        metadata = dict(preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize)
+        saved, problem = write_or_rescue(lambda path: model.save(path, **metadata), args.save)
+        if problem:
+            problems.append(f"{problem}. The trained model was saved to {saved} instead")
+        model = MLP.load(saved)  # evaluate what was saved, as the seed program did
+        print(f"model saved to {saved} and reloaded")
     if args.plot is not None:
         from .plots import plot_history
 
         fig = plot_history(result.history, labels=[args.preset], title=f"{model}")
-        fig.savefig(args.plot, dpi=100)
-        print(f"training curves saved to {args.plot}")
+        image = io.BytesIO()
+        fig.savefig(image, format=args.plot.suffix[1:].lower(), dpi=100)
+        saved, problem = write_or_rescue(
+            lambda path: write_bytes_atomically(path, image.getvalue()), args.plot
+        )
+        if problem:
+            problems.append(f"{problem}. The training curves were saved to {saved} instead")
+        print(f"training curves saved to {saved}")
     X_test, y_test = load_mnist(
         "test",
         recipe.dataset,
@@ -233,7 +253,40 @@ def run_train(args):
         dtype=model.dtype,
     )
     print(f"test accuracy: {evaluate(model, X_test, y_test)}")
+    if problems:  # one error line, after the accuracy: the run itself was not lost
+        raise OutputPathError(" ".join(f"{text}; move it where you want it." for text in problems))
     return 0
+
+
+def write_or_rescue(write, path):
+    """Call ``write(path)``; if that fails (after minutes of training), write the same output to
+    the working folder or the temporary folder instead, under a name not yet taken.
+
+    Returns (the path written, None), or (the other path, the error that ``path`` gave). Raises
+    that error if no folder works.
+    """
+    try:
+        write(path)
+        return path, None
+    except OSError as exc:
+        error = exc
+    for folder in (Path.cwd, lambda: Path(tempfile.gettempdir())):
+        try:
+            other = unused_name(folder() / path.name)
+            write(other)
+        except OSError:  # e.g. a working folder that was deleted, or a full disk: the next one
+            continue
+        return other, error
+    raise error
+
+
+def unused_name(path):
+    """``path``, or ``name-2.npz``, ``name-3.npz``, ... if it is taken: never overwrite a file."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def run_evaluate(args):
@@ -260,7 +313,12 @@ def run_ladder_command(args):
             f"the ladder results are JSON: --output should end in .json, got {args.output}"
         )
     run_ladder(
-        args.output, args.dataset, data_dir=args.data_dir, steps=args.steps, progress=args.progress
+        args.output,
+        args.dataset,
+        data_dir=args.data_dir,
+        steps=args.steps,
+        progress=args.progress,
+        log=lambda line: print(line, flush=True),  # each step's line at once, even into a pipe
     )
     print(f"results written to {args.output}")
     return 0
@@ -292,6 +350,15 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError as exc:
+        # NumPy says which array did not fit: "Unable to allocate 11.1 PiB for an array with
+        # shape (784, 2000000000000) and data type float64".
+        what = str(exc) or "an array did not fit"
+        print(
+            f"{parser.prog}: error: not enough memory: {what}; {MEMORY_HINTS[args.command]}",
+            file=sys.stderr,
+        )
+        return 1
     except (OSError, ValueError, RuntimeError, FloatingPointError) as exc:
         # Known failures (missing data, bad model file, divergence, offline) get one clear line.
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .checks import check_choice, check_float_dtype
-from .idx import IDXFormatError, read_idx
+from .idx import IDXFormatError, read_idx, read_idx_header
 
 _FILES = {
     "train": {"images": "train-images-idx3-ubyte.gz", "labels": "train-labels-idx1-ubyte.gz"},
@@ -60,6 +60,7 @@ DATASETS = {
     },
 }
 SPLITS = ("train", "test")
+SPLIT_SIZES = {"train": 60_000, "test": 10_000}  # images per split, MNIST and Fashion-MNIST alike
 IMAGE_SHAPE = (28, 28)
 
 
@@ -143,38 +144,21 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
     dtype = check_float_dtype(dtype)
 
     paths = {kind: folder / name for kind, name in DATASETS[dataset]["files"][split].items()}
-    for path in paths.values():
-        if not path.is_file():
-            looked = (
-                ""
-                if data_dir is not None
-                else f" (looked for it: {_where_default_data_dir_looked(folder.parent)})"
-            )
-            raise FileNotFoundError(
-                f"{path} not found{looked}. Download the {dataset} files with "
-                f"`python -m mlp_lib download --dataset {dataset} --data-dir {folder.parent}` "
-                f"(in Python: `from mlp_lib.download import download; download({dataset!r}, {str(folder.parent)!r})`), "
-                f"or point data_dir= or the MLP_LIB_DATA_DIR environment variable at a folder "
-                f"that has a {dataset}/ subfolder with the four .gz files"
-            )
-    images = read_idx(paths["images"])  # (N, 28, 28) uint8
-    labels = read_idx(paths["labels"])  # (N,) uint8
+    # The headers first: sizes and counts are checked before a byte of the values is inflated.
+    headers = {kind: _read_header(path, dataset, folder, data_dir) for kind, path in paths.items()}
+    _check_split(headers["images"], headers["labels"], paths, split, dataset)
+    images = read_idx(paths["images"], max_bytes=headers["images"].nbytes)  # (N, 28, 28) uint8
+    labels = read_idx(paths["labels"], max_bytes=headers["labels"].nbytes)  # (N,) uint8
+    _check_split(images, labels, paths, split, dataset)  # the same checks on what was read
 
-    if images.dtype != np.uint8 or images.shape[1:] != IMAGE_SHAPE:
-        raise IDXFormatError(
-            f"{paths['images']}: expected uint8 images of shape (N, 28, 28), got {images.dtype} of shape "
-            f"{images.shape}; is this the right file? Re-download it with `python -m mlp_lib download`"
-        )
     n_classes = len(DATASETS[dataset]["class_names"])
-    if labels.dtype != np.uint8 or labels.ndim != 1 or labels.max(initial=0) >= n_classes:
+    largest = int(labels.max(initial=0))
+    if largest >= n_classes:
+        too_large = int((labels >= n_classes).sum())
         raise IDXFormatError(
-            f"{paths['labels']}: expected a vector of uint8 labels 0..{n_classes - 1}, got {labels.dtype} "
-            f"of shape {labels.shape}; is this the right file? Re-download it with `python -m mlp_lib download`"
-        )
-    if len(images) != len(labels):
-        raise IDXFormatError(
-            f"{folder}: {len(images)} images but {len(labels)} labels for the {split!r} split, expected the same "
-            f"number; the files do not belong together. Re-download them with `python -m mlp_lib download`"
+            f"{paths['labels']}: expected labels 0..{n_classes - 1}, but {too_large} of the "
+            f"{len(labels)} labels are larger, up to {largest}; is this the right file? "
+            f"Re-download it with `python -m mlp_lib download`"
         )
 
     X = images.reshape(len(images), -1).astype(dtype)  # (N, 784)
@@ -182,6 +166,58 @@ def load_mnist(split="train", dataset="mnist", *, data_dir=None, normalize=True,
         X /= 255  # in place, stays in `dtype`
     y = labels.astype(np.int64)  # (N,)
     return X, y
+
+
+def _read_header(path, dataset, folder, data_dir):
+    """The IDX header of one of the dataset's files, or an error that says how to get the file."""
+    try:
+        return read_idx_header(path)
+    except FileNotFoundError:
+        looked = (
+            ""
+            if data_dir is not None
+            else f" (looked for it: {_where_default_data_dir_looked(folder.parent)})"
+        )
+        raise FileNotFoundError(
+            f"{path} not found{looked}. Download the {dataset} files with "
+            f"`python -m mlp_lib download --dataset {dataset} --data-dir {folder.parent}` "
+            f"(in Python: `from mlp_lib.download import download; download({dataset!r}, {str(folder.parent)!r})`), "
+            f"or point data_dir= or the MLP_LIB_DATA_DIR environment variable at a folder "
+            f"that has a {dataset}/ subfolder with the four .gz files"
+        ) from None
+
+
+def _check_split(images, labels, paths, split, dataset):
+    """Check the dtypes, shapes and counts of a split's images and labels.
+
+    ``images`` and ``labels`` are arrays, or the files' ``IDXHeader``s (which have a dtype and
+    a shape too): the counts must agree and be at most the split's real size (60,000 or 10,000),
+    which the real files have and the tiny test files stay below.
+    """
+    redownload = "Re-download it with `python -m mlp_lib download`"
+    if images.dtype != np.uint8 or tuple(images.shape[1:]) != IMAGE_SHAPE:
+        raise IDXFormatError(
+            f"{paths['images']}: expected uint8 images of shape (N, 28, 28), got "
+            f"{images.dtype.name} of shape {tuple(images.shape)}; is this the right file? {redownload}"
+        )
+    if labels.dtype != np.uint8 or len(labels.shape) != 1:
+        raise IDXFormatError(
+            f"{paths['labels']}: expected a vector of uint8 labels, got {labels.dtype.name} "
+            f"of shape {tuple(labels.shape)}; is this the right file? {redownload}"
+        )
+    expected = SPLIT_SIZES[split]
+    for kind, count in (("images", images.shape[0]), ("labels", labels.shape[0])):
+        if count > expected:
+            raise IDXFormatError(
+                f"{paths[kind]}: the header promises {count:,} {kind}, but the {split!r} split of "
+                f"{dataset} has {expected:,}; is this the right file? {redownload}"
+            )
+    if images.shape[0] != labels.shape[0]:
+        raise IDXFormatError(
+            f"{paths['images'].parent}: {images.shape[0]} images but {labels.shape[0]} labels for "
+            f"the {split!r} split, expected the same number; the files do not belong together. "
+            f"Re-download them with `python -m mlp_lib download`"
+        )
 
 
 class Dataset(NamedTuple):

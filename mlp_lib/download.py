@@ -4,25 +4,31 @@
     download("mnist")          # fetches the four .gz files into data/mnist/ (skips those already there)
     verify("mnist")            # {"train-images-idx3-ubyte.gz": True, ...}
 
-Each file is tried on each mirror in turn. A file is kept only if its decompressed content has the
-SHA-256 listed in mlp_lib.data.DATASETS; it is written under a temporary name and then renamed,
-so an interrupted download never leaves a broken file behind.
+Each file is tried on each mirror in turn (https mirrors first). It is streamed to a temporary
+file, at most ``max_bytes`` of it and for at most ``max_seconds``, so that a mirror that sends too
+much or too slowly is left for the next one. A file is kept only if its decompressed content has
+the SHA-256 listed in mlp_lib.data.DATASETS; only then is it renamed into place, so an interrupted
+download never leaves a broken file behind.
 """
 
 import gzip
 import hashlib
 import http.client
+import shutil
+import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
 
 from tqdm.auto import tqdm
 
-from .atomic import write_bytes_atomically
+from .atomic import atomic_file
 from .data import DATASETS, check_dataset, dataset_dir
 from .idx import GZIP_ERRORS
 
-# Base URLs tried in order; a file's URL is base + file name.
+# Base URLs tried in order; a file's URL is base + file name. The http mirrors come last; every
+# file is checked against its SHA-256 anyway, so no mirror can slip in a changed file.
 MIRRORS = {
     "mnist": [
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -30,10 +36,15 @@ MIRRORS = {
         "http://yann.lecun.com/exdb/mnist/",
     ],
     "fashion-mnist": [
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
     ],
 }
+# The largest file, Fashion-MNIST's training images, is 26 MB compressed and 47 MB inflated:
+# a mirror that sends more, or whose file inflates to more, is not sending a dataset file.
+MAX_DOWNLOAD_BYTES = 64 * 2**20
+CHUNK_BYTES = 2**16
 
 
 class DownloadError(RuntimeError):
@@ -41,7 +52,15 @@ class DownloadError(RuntimeError):
 
 
 def download(
-    dataset="mnist", data_dir=None, *, mirrors=None, timeout=30, force=False, progress=True
+    dataset="mnist",
+    data_dir=None,
+    *,
+    mirrors=None,
+    timeout=30,
+    max_seconds=600,
+    max_bytes=MAX_DOWNLOAD_BYTES,
+    force=False,
+    progress=True,
 ):
     """Download the four .gz files of `dataset` into `data_dir / dataset` and return that folder.
 
@@ -50,7 +69,11 @@ def download(
     dataset : "mnist" or "fashion-mnist".
     data_dir : folder holding the dataset folders; default: mlp_lib.data.default_data_dir().
     mirrors : list of base URLs to try in order; default MIRRORS[dataset].
-    timeout : seconds to wait for a server before moving on to the next mirror.
+    timeout : seconds a server may stay silent (connecting, or in the middle of a file) before
+        moving on to the next mirror.
+    max_seconds : seconds one mirror may take for one file in all (a server that trickles data
+        never goes silent); checked after every piece received.
+    max_bytes : the most bytes a file may have, compressed and decompressed.
     force : download again even the files that are already present and correct.
     progress : show a progress bar per file.
 
@@ -62,17 +85,22 @@ def download(
     mirrors = MIRRORS.get(dataset, []) if mirrors is None else mirrors
     folder = dataset_dir(dataset, data_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    limits = _Limits(timeout, max_seconds, max_bytes)
     for name, sha256 in DATASETS[dataset]["sha256"].items():
         path = folder / name
-        if not force and _decompressed_sha256(path) == sha256:
+        if not force and _decompressed_sha256(path, max_bytes) == sha256:
             continue  # already here and correct
         failures = []  # (url, why it failed, was it a connection problem?)
         for base in mirrors:
             url = base.rstrip("/") + "/" + name
-            gz_bytes, why, offline = _fetch_checked(url, sha256, timeout, progress)
-            if gz_bytes is not None:
-                write_bytes_atomically(path, gz_bytes)
-                break
+            # A temporary file without a name: nothing is left behind, even if we are killed.
+            with tempfile.TemporaryFile(dir=folder) as received:
+                why, offline = _fetch_checked(url, received, sha256, limits, progress)
+                if why is None:
+                    received.seek(0)
+                    with atomic_file(path) as f:
+                        shutil.copyfileobj(received, f)
+                    break
             failures.append((url, why, offline))
         else:  # no mirror succeeded
             raise DownloadError(_failure_message(dataset, name, folder, failures))
@@ -88,48 +116,96 @@ def verify(dataset="mnist", data_dir=None):
     }
 
 
-def _fetch_checked(url, sha256, timeout, progress):
-    """Fetch `url` and check it: (gz_bytes, None, False) if good, else (None, why it failed, offline?)."""
+class _Limits:
+    """How long and how much one mirror may take for one file."""
+
+    def __init__(self, timeout, max_seconds, max_bytes):
+        self.timeout, self.max_seconds, self.max_bytes = timeout, max_seconds, max_bytes
+
+
+class _Refused(Exception):
+    """A mirror's answer broke a limit (too large, too slow); the message says which."""
+
+
+def _fetch_checked(url, out, sha256, limits, progress):
+    """Fetch `url` into the file `out` and check it: (None, False) if good, else (why, offline?)."""
     try:
-        gz_bytes = _fetch(url, timeout, progress)
+        _fetch(url, out, limits, progress)
+    except _Refused as err:
+        return str(err), False
     except urllib.error.HTTPError as err:  # the server answered, with an error (404, 500...)
         err.close()
-        return None, f"HTTP error {err.code} {err.reason}", False
+        return f"HTTP error {err.code} {err.reason}", False
     except urllib.error.URLError as err:  # no answer at all: no network, unknown host, closed port
-        return None, f"could not connect ({err.reason})", True
+        return f"could not connect ({err.reason})", True
     except (http.client.HTTPException, OSError) as err:  # connected, then cut off or timed out
-        return None, f"the transfer failed ({err!r})", False
+        return f"the transfer failed ({err!r})", False
+    out.seek(0)
     try:
-        got = hashlib.sha256(gzip.decompress(gz_bytes)).hexdigest()
+        got = _decompressed_sha256(out, limits.max_bytes, strict=True)
     except GZIP_ERRORS as err:
-        return None, f"not a complete gzip file ({err})", False
+        return f"not a complete gzip file ({err})", False
+    except _Refused as err:
+        return str(err), False
     if got != sha256:
-        return None, f"checksum mismatch: the content's SHA-256 is {got}, expected {sha256}", False
-    return gz_bytes, None, False
+        return f"checksum mismatch: the content's SHA-256 is {got}, expected {sha256}", False
+    return None, False
 
 
-def _fetch(url, timeout, progress):
-    """The body of `url` as bytes, read in chunks to drive a progress bar."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def _fetch(url, out, limits, progress):
+    """Stream the body of `url` into the file `out`, within the limits, driving a progress bar."""
+    deadline = time.monotonic() + limits.max_seconds
+    # The socket timeout bounds each wait for the server; the deadline bounds them all together.
+    with urllib.request.urlopen(url, timeout=min(limits.timeout, limits.max_seconds)) as response:
         size = int(response.headers.get("Content-Length") or 0) or None
-        chunks = []
+        if size is not None and size > limits.max_bytes:
+            raise _Refused(
+                f"the file is {size:,} bytes, more than the {limits.max_bytes:,} a dataset file "
+                f"can be (max_bytes)"
+            )
+        received = 0
         with tqdm(
             total=size, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], disable=not progress
         ) as bar:
-            while chunk := response.read(1 << 16):
-                chunks.append(chunk)
+            while chunk := response.read1(
+                CHUNK_BYTES
+            ):  # whatever has arrived, never waiting for more
+                received += len(chunk)
+                if received > limits.max_bytes:
+                    raise _Refused(
+                        f"the server sent more than {limits.max_bytes:,} bytes, more than a "
+                        f"dataset file can be (max_bytes)"
+                    )
+                out.write(chunk)
                 bar.update(len(chunk))
-    return b"".join(chunks)
+                if time.monotonic() > deadline:
+                    raise _Refused(
+                        f"too slow: {received:,} bytes in {limits.max_seconds:g} s, the most one "
+                        f"mirror may take for one file (max_seconds)"
+                    )
 
 
-def _decompressed_sha256(path):
-    """SHA-256 (hex) of the decompressed content of the .gz file at `path`; None if missing or damaged."""
+def _decompressed_sha256(source, max_bytes=MAX_DOWNLOAD_BYTES, strict=False):
+    """SHA-256 (hex) of the decompressed content of a .gz file (a path or an open file).
+
+    Inflates 1 MiB at a time, and at most ``max_bytes``. Returns None if the file is missing,
+    damaged or too large, unless ``strict``: then the gzip error, or ``_Refused``, is raised.
+    """
     digest = hashlib.sha256()
+    inflated = 0
     try:
-        with gzip.open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
+        with gzip.open(source, "rb") as f:
+            while chunk := f.read(2**20):
+                inflated += len(chunk)
+                if inflated > max_bytes:
+                    raise _Refused(
+                        f"the file inflates to more than {max_bytes:,} bytes, more than a dataset "
+                        f"file can be (max_bytes)"
+                    )
                 digest.update(chunk)
-    except (OSError, EOFError, zlib.error):  # missing, unreadable, or not a complete gzip file
+    except (OSError, EOFError, zlib.error, _Refused):  # missing, unreadable, damaged, too large
+        if strict:
+            raise
         return None
     return digest.hexdigest()
 

@@ -13,9 +13,12 @@ its labels 00 00 08 01 | 60000. The files are usually gzip-compressed (.gz); bot
 """
 
 import gzip
+import math
 import struct
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,28 +41,110 @@ GZIP_ERRORS = (
     zlib.error,
 )  # what a damaged .gz raises while decompressing
 _FIX = "re-download it with `python -m mlp_lib download` or copy a good version over it"
+# A header can promise any size (up to 255 dimensions of 4 billion each), so reading trusts it only
+# this far: 512 MiB is ten times MNIST's largest file (47 MB of training images). ``read_idx``
+# inflates a .gz file 1 MiB at a time, never more than the header promised plus 1 MiB.
+MAX_IDX_BYTES = 512 * 2**20
+CHUNK_BYTES = 2**20
 
 
 class IDXFormatError(ValueError):
     """A file is not a valid IDX file (bad header, wrong size, damaged gzip stream)."""
 
 
-def read_idx(path):
+class IDXHeader(NamedTuple):
+    """What an IDX file's header says: the values' ``dtype`` (big-endian) and ``shape``."""
+
+    dtype: np.dtype
+    shape: tuple
+
+    @property
+    def nbytes(self):
+        """How many bytes of values follow the header."""
+        return self.dtype.itemsize * math.prod(self.shape)
+
+
+def read_idx_header(path):
+    """The header of an IDX file (raw or gzip-compressed), reading only its first bytes.
+
+    Raises FileNotFoundError if the file does not exist and IDXFormatError if it is not IDX.
+    """
+    path = Path(path)
+    with _open_idx(path) as f:
+        return _read_header(f, path)
+
+
+def read_idx(path, *, max_bytes=MAX_IDX_BYTES):
     """Read an IDX file (raw or gzip-compressed) into a NumPy array.
 
     Returns an array whose shape is the one in the header and whose dtype is the header's element
     type in native byte order (e.g. uint8 of shape (60000, 28, 28) for MNIST training images).
+    A header promising more than ``max_bytes`` of values is refused before anything is inflated.
     Raises FileNotFoundError if the file does not exist and IDXFormatError if it is not valid IDX.
     """
     path = Path(path)
-    data = _decompress(path.read_bytes(), path)
+    with _open_idx(path) as f:
+        header = _read_header(f, path)
+        promised = f"the header promises shape {header.shape} of {header.dtype.name}, that is "
+        promised += f"{header.nbytes:,} bytes of values"
+        if header.nbytes > max_bytes:
+            raise IDXFormatError(
+                f"{path}: {promised}, more than the {max_bytes:,} bytes read_idx accepts "
+                f"(max_bytes); is this the right file? {_FIX}"
+            )
+        values = np.empty(header.shape, dtype=header.dtype)  # filled below, 1 MiB at a time
+        got = _read_into(f, values)
+        if got == header.nbytes:
+            got += _count_rest(f, limit=CHUNK_BYTES)
+    if got != header.nbytes:
+        raise IDXFormatError(f"{path}: {promised}, but {_what_follows(got, header.nbytes)}; {_FIX}")
+    return values.astype(header.dtype.newbyteorder("="), copy=False)  # native byte order
 
-    if len(data) < 4:
+
+@contextmanager
+def _open_idx(path):
+    """The file's IDX bytes as an open binary file: gunzipped as it is read if it is a .gz."""
+    try:
+        raw = open(path, "rb")
+    except IsADirectoryError:
         raise IDXFormatError(
-            f"{path}: only {len(data)} bytes, expected at least a 4-byte IDX magic number; {_FIX}"
+            f"{path}: is a folder, not an IDX file; remove or rename it, then {_FIX}"
+        ) from None
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # e.g. a symbolic link that points to itself, or no permission
+        raise IDXFormatError(f"{path}: cannot be read ({exc.strerror or exc}); {_FIX}") from None
+    with raw:
+        magic = raw.read(2)
+        raw.seek(0)
+        if not magic:
+            raise IDXFormatError(
+                f"{path}: the file is empty (0 bytes), expected an IDX file; {_FIX}"
+            )
+        if magic != _GZIP_MAGIC:
+            if path.name.endswith(".gz"):
+                raise IDXFormatError(
+                    f"{path}: the name ends with .gz but the file does not start with the gzip "
+                    f"bytes 1f 8b (got {magic.hex(' ')}); {_FIX}"
+                )
+            yield raw
+            return
+        try:
+            with gzip.GzipFile(fileobj=raw) as f:
+                yield f
+        except GZIP_ERRORS as err:
+            raise IDXFormatError(f"{path}: the gzip stream is damaged ({err}); {_FIX}") from err
+
+
+def _read_header(f, path):
+    """The ``IDXHeader`` at the start of the open file ``f``."""
+    start = f.read(4)
+    if len(start) < 4:
+        raise IDXFormatError(
+            f"{path}: only {len(start)} bytes, expected at least a 4-byte IDX magic number; {_FIX}"
         )
-    magic = int.from_bytes(data[:4], "big")
-    zeros, code, ndim = data[0:2], data[2], data[3]
+    magic = int.from_bytes(start, "big")
+    zeros, code, ndim = start[0:2], start[2], start[3]
     if zeros != b"\x00\x00":
         raise IDXFormatError(
             f"{path}: magic number 0x{magic:08X} is not an IDX magic number (expected 0x0000TTDD: two zero bytes, "
@@ -74,30 +159,45 @@ def read_idx(path):
         raise IDXFormatError(
             f"{path}: magic number 0x{magic:08X} declares 0 dimensions, expected 1 to 255; {_FIX}"
         )
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
+    sizes = f.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise IDXFormatError(
-            f"{path}: the header declares {ndim} dimensions, so it needs {header_size} bytes, "
-            f"but the file has only {len(data)}; the file is truncated: {_FIX}"
+            f"{path}: the header declares {ndim} dimensions, so it needs {4 + 4 * ndim} bytes, "
+            f"but the file has only {4 + len(sizes)}; the file is truncated: {_FIX}"
         )
+    return IDXHeader(IDX_DTYPES[code], struct.unpack(f">{ndim}I", sizes))
 
-    shape = struct.unpack(f">{ndim}I", data[4:header_size])
-    dtype = IDX_DTYPES[code]
-    expected = dtype.itemsize * int(np.prod(shape, dtype=object))  # Python ints: no overflow
-    got = len(data) - header_size
-    if got != expected:
-        problem = (
-            "the file is truncated"
-            if got < expected
-            else f"{got - expected} unexpected bytes at the end"
-        )
-        raise IDXFormatError(
-            f"{path}: the header promises shape {shape} of {dtype.name}, that is {expected} bytes of values, "
-            f"but {got} follow the header ({problem}); {_FIX}"
-        )
 
-    values = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)  # a view, no loop
-    return values.astype(dtype.newbyteorder("="))  # a writeable copy in native byte order
+def _read_into(f, array):
+    """Fill ``array`` from ``f``, at most CHUNK_BYTES at a time; return the bytes read."""
+    view = memoryview(array.reshape(-1).view(np.uint8))  # the array's own bytes
+    filled = 0
+    while filled < len(view):
+        n = f.readinto(view[filled : filled + CHUNK_BYTES])
+        if not n:
+            break
+        filled += n
+    return filled
+
+
+def _what_follows(got, expected):
+    """E.g. '4 follow the header (the file is truncated)' when ``expected`` bytes should."""
+    if got < expected:
+        return f"{got:,} follow the header (the file is truncated)"
+    if got - expected > CHUNK_BYTES:  # counted only this far
+        return (
+            f"more than {expected + CHUNK_BYTES:,} follow the header "
+            f"(more than {CHUNK_BYTES:,} unexpected bytes at the end)"
+        )
+    return f"{got:,} follow the header ({got - expected:,} unexpected bytes at the end)"
+
+
+def _count_rest(f, limit):
+    """How many bytes are left in ``f``, counted (not kept) up to ``limit + 1``."""
+    count = 0
+    while count <= limit and (chunk := f.read(min(CHUNK_BYTES, limit + 1 - count))):
+        count += len(chunk)
+    return count
 
 
 def write_idx(path, array):
@@ -128,20 +228,3 @@ def write_idx(path, array):
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)  # mtime=0: same array, same bytes
     write_bytes_atomically(path, data)
-
-
-def _decompress(raw, path):
-    """Return the IDX bytes of a file's content `raw`, gunzipping it when it is gzip-compressed."""
-    if not raw:
-        raise IDXFormatError(f"{path}: the file is empty (0 bytes), expected an IDX file; {_FIX}")
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except GZIP_ERRORS as err:
-            raise IDXFormatError(f"{path}: the gzip stream is damaged ({err}); {_FIX}") from err
-    if path.name.endswith(".gz"):
-        raise IDXFormatError(
-            f"{path}: the name ends with .gz but the file does not start with the gzip bytes 1f 8b "
-            f"(got {raw[:2].hex(' ')}); {_FIX}"
-        )
-    return raw

@@ -33,9 +33,12 @@ FORMAT_VERSION = 2
 MAX_LAYERS = 64  # entries of layer_sizes
 MAX_PARAMETERS = 50_000_000  # 200 MB as float32; the record network has under 6 million
 MAX_COMPRESSION_RATIO = 20  # trained weights barely compress; a zip bomb compresses 1000x
+SMALL_FILE_BYTES = 1_000_000  # below this, any compression is allowed (tiny models, biases)
 MAX_HEADER_BYTES = 10_000
 MAX_METADATA_CHARS = 100_000
 SCALARS = ("format_version", "init", "dtype", "dropout", "metadata")
+MAX_MEMBERS = 2 * MAX_LAYERS + len(SCALARS) + 1  # W and b per layer, the scalars, layer_sizes
+MAX_LISTING_BYTES = 200  # a member's entry in the archive's list: 46 bytes, its name and extras
 PARAMETER_NAME = re.compile(r"([Wb])(\d{1,3})")
 NOT_A_MODEL = (
     "model files are .npz archives of plain arrays written by MLP.save; pickled files "
@@ -92,10 +95,10 @@ def write_model_file(path, saved):
 def read_model_file(path):
     """Check and read a model file; return a ``SavedModel`` or raise ``ModelFormatError``."""
     path = Path(path)
-    _check_is_a_zip(path)
+    file_bytes = _check_is_a_zip(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            return _read_archive(path, archive)
+            return _read_archive(path, archive, file_bytes)
     except ModelFormatError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
@@ -105,11 +108,17 @@ def read_model_file(path):
 
 
 def _check_is_a_zip(path):
-    """Refuse folders, missing files and files that are not zip archives, saying which."""
+    """Refuse folders, missing files, files that are not zip archives and archives with too many
+    members, saying which; return the file's size in bytes."""
     try:
         is_folder = path.is_dir()
         with open(path, "rb") as f:
             head = f.read(6)
+            size = f.seek(0, 2)
+            # The zip's end record (22 bytes, then a comment of up to 65,535 bytes) says how
+            # many members it lists and how long their list is: read it before zipfile does.
+            f.seek(max(0, size - 22 - 65_535))
+            tail = f.read()
     except FileNotFoundError:
         raise FileNotFoundError(
             f"{path}: no such model file; train one with `python -m mlp_lib train --save {path}`"
@@ -129,26 +138,67 @@ def _check_is_a_zip(path):
             else "not an .npz archive"
         )
         raise ModelFormatError(f"{path}: not a model file ({kind}); {NOT_A_MODEL}")
+    end = tail.rfind(b"PK\x05\x06")  # where zipfile looks for it too: the last one
+    if end >= 0 and len(tail) - end >= 22:
+        members = int.from_bytes(tail[end + 10 : end + 12], "little")
+        listing = int.from_bytes(tail[end + 12 : end + 16], "little")
+        if members > MAX_MEMBERS or listing > MAX_MEMBERS * MAX_LISTING_BYTES:
+            raise ModelFormatError(
+                f"{path}: not a model file (its archive lists {members:,} members in "
+                f"{listing:,} bytes; a model file has at most {MAX_MEMBERS}); {NOT_A_MODEL}"
+            )
+    return size
 
 
-def _read_archive(path, archive):
+@dataclass
+class _Member:
+    """One ``.npy`` member of the archive, known from its header alone (no data read yet)."""
+
+    info: zipfile.ZipInfo
+    shape: tuple
+    dtype: np.dtype
+    fortran_order: bool
+    header_bytes: int  # the .npy header's length; the data follows it
+
+    @property
+    def nbytes(self):
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+KIND_NAMES = {"f": "a float array", "U": "a string", "iu": "an integer array"}
+
+
+def _read_archive(path, archive, file_bytes):
+    """Every check that needs only the member list and the headers, then the arrays."""
     members = {}
     for info in archive.infolist():
         key = info.filename.removesuffix(".npy")
         if key in members or key == info.filename:  # no .npy suffix, or a duplicate
             raise ModelFormatError(f"{path}: unexpected member {info.filename!r} in the archive")
-        members[key] = info
+        members[key] = _read_member_header(path, archive, info)
+
+    if "format_version" in members:  # first: a newer format may have members this one does not
+        _check_header(path, "format_version", members["format_version"], kinds="iu", max_ndim=0)
+        version = int(_read_data(archive, members["format_version"]))
+        if version > FORMAT_VERSION:
+            raise ModelFormatError(
+                f"{path}: written in model file format {version}, newer than this mlp_lib reads "
+                f"(up to {FORMAT_VERSION}); update mlp_lib (git pull) to load it"
+            )
+    else:
+        version = 1
     unknown = sorted(
         k for k in members if k not in ("layer_sizes", *SCALARS) and not PARAMETER_NAME.fullmatch(k)
     )
     if unknown:
-        raise ModelFormatError(f"{path}: unexpected arrays {unknown}; {NOT_A_MODEL}")
+        shown = unknown[:5] + ([f"... {len(unknown) - 5} more"] if len(unknown) > 5 else [])
+        raise ModelFormatError(f"{path}: unexpected arrays {shown}; {NOT_A_MODEL}")
     if "layer_sizes" not in members:
         raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
 
-    reader = _ArrayReader(path, archive)
-    sizes = reader.read(members["layer_sizes"], "layer_sizes", kinds="iu", max_ndim=1)
-    sizes = _check_layer_sizes(path, sizes)
+    # The network's size, from layer_sizes (at most 64 integers), then every array's header.
+    _check_header(path, "layer_sizes", members["layer_sizes"], kinds="iu", max_items=MAX_LAYERS)
+    sizes = _check_layer_sizes(path, _read_data(archive, members["layer_sizes"]))
     expected = parameter_shapes(sizes)
     params = {k for k in members if PARAMETER_NAME.fullmatch(k)}
     if params != set(expected):
@@ -156,23 +206,22 @@ def _read_archive(path, archive):
             f"{path}: keys do not match a {sizes} network (missing "
             f"{sorted(set(expected) - params)}, unexpected {sorted(params - set(expected))})"
         )
-    scalars = {
-        key: reader.read(members[key], key, kinds=kinds, max_ndim=max_ndim, max_items=max_items)
-        for key, kinds, max_ndim, max_items in (
-            ("format_version", "iu", 0, 1),
-            ("init", "U", 0, 1),
-            ("dtype", "U", 0, 1),
-            ("dropout", "f", 0, 1),
-            ("metadata", "U", 1, 1000),  # format 1: one "key=value" string per entry
-        )
-        if key in members
-    }
-    version = int(scalars.get("format_version", 1))
-    if version > FORMAT_VERSION:
-        raise ModelFormatError(
-            f"{path}: written in model file format {version}, newer than this mlp_lib reads "
-            f"(up to {FORMAT_VERSION}); update mlp_lib (git pull) to load it"
-        )
+    for name, shape in expected.items():
+        _check_header(path, name, members[name], kinds="f", shape=shape)
+    for key, kinds, max_ndim, max_items in (
+        ("init", "U", 0, 1),
+        ("dtype", "U", 0, 1),
+        ("dropout", "f", 0, 1),
+        ("metadata", "U", 1, 1000),  # format 1: one "key=value" string per entry
+    ):
+        if key in members:
+            _check_header(
+                path, key, members[key], kinds=kinds, max_ndim=max_ndim, max_items=max_items
+            )
+    _check_sizes(path, members, file_bytes)
+
+    # Only now is any array of real size read, each with exactly the bytes its header promised.
+    scalars = {key: _read_data(archive, members[key]) for key in SCALARS if key in members}
     init, dtype = str(scalars.get("init", "he")), str(scalars.get("dtype", "float64"))
     from .layers import INITS  # here: the layers need not be imported to write a file
 
@@ -183,13 +232,79 @@ def _read_archive(path, archive):
         raise ModelFormatError(f"{path}: 'dropout' must be one number in [0, 1), got {dropout!r}")
 
     parameters = {}
-    for name, shape in expected.items():
-        value = reader.read(members[name], name, kinds="f", shape=shape)
+    for name in expected:
+        value = _read_data(archive, members[name])
         if not np.all(np.isfinite(value)):
             raise ModelFormatError(f"{path}: {name} contains nan or inf values")
         parameters[name] = value
     metadata = _metadata(path, scalars.get("metadata"), version)
     return SavedModel(sizes, init, dtype, dropout, parameters, metadata)
+
+
+def _read_member_header(path, archive, info):
+    """A ``_Member`` from the member's .npy header; pickled (object) arrays are refused here."""
+    with archive.open(info) as f:
+        shape, fortran_order, dtype = _read_header(f)
+        header_bytes = f.tell()
+    if dtype.hasobject:
+        name = info.filename.removesuffix(".npy")
+        raise ModelFormatError(
+            f"{path}: the array {name!r} holds pickled Python objects; {NOT_A_MODEL}"
+        )
+    return _Member(info, shape, dtype, fortran_order, header_bytes)
+
+
+def _check_header(path, name, member, *, kinds, shape=None, max_ndim=1, max_items=1):
+    """Refuse ``member`` unless its dtype kind is in ``kinds`` and its shape is allowed.
+
+    ``shape`` demands an exact shape; otherwise ``max_ndim`` and ``max_items`` bound it.
+    """
+    label = name if PARAMETER_NAME.fullmatch(name) else repr(name)
+    if shape is not None:
+        ok_shape, wanted = member.shape == shape, f" of shape {shape}"
+    else:
+        ok_shape = len(member.shape) <= max_ndim and math.prod(member.shape) <= max_items
+        wanted = f" of at most {max_items} entries" if max_items > 1 else " (one value)"
+    too_long = member.dtype.kind == "U" and member.dtype.itemsize > 4 * MAX_METADATA_CHARS
+    if member.dtype.kind not in kinds or not ok_shape or too_long:
+        raise ModelFormatError(
+            f"{path}: {label} should be {KIND_NAMES[kinds]}{wanted}, "
+            f"got {member.dtype} of shape {member.shape}"
+        )
+
+
+def _check_sizes(path, members, file_bytes):
+    """Refuse members whose data does not match their header, and archives that inflate to far
+    more than the file's size (a zip bomb): trained weights barely compress."""
+    for key, member in members.items():
+        holds = member.info.file_size - member.header_bytes
+        if holds != member.nbytes:
+            raise ModelFormatError(
+                f"{path}: not a model file (a damaged .npz archive: the header of {key!r} "
+                f"promises {member.nbytes:,} bytes of data, its member holds {holds:,}); "
+                f"{NOT_A_MODEL}"
+            )
+    inflated = sum(member.info.file_size for member in members.values())
+    if inflated > MAX_COMPRESSION_RATIO * file_bytes + SMALL_FILE_BYTES:
+        raise ModelFormatError(
+            f"{path}: its {file_bytes:,} bytes would inflate into {inflated:,}: a zip bomb, "
+            f"not trained weights; {NOT_A_MODEL}"
+        )
+
+
+def _read_data(archive, member):
+    """The member's array, reading exactly the bytes its header promised (and no more)."""
+    array = np.empty(member.shape, member.dtype, order="F" if member.fortran_order else "C")
+    view = memoryview(array.reshape(-1, order="A").view(np.uint8))  # the array's own bytes
+    with archive.open(member.info) as f:
+        f.seek(member.header_bytes)
+        filled = 0
+        while filled < len(view):
+            n = f.readinto(view[filled:])
+            if not n:
+                raise EOFError(f"the array data ends after {filled} of {len(view)} bytes")
+            filled += n
+    return array
 
 
 def _check_layer_sizes(path, sizes):
@@ -222,59 +337,6 @@ def _metadata(path, stored, version):
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ModelFormatError(f"{path}: 'metadata' must be a JSON object of strings")
     return metadata
-
-
-class _ArrayReader:
-    """Reads one .npy member at a time: its header first, then at most the bytes it promises."""
-
-    KIND_NAMES = {"f": "a float array", "U": "a string", "iu": "an integer array"}
-
-    def __init__(self, path, archive):
-        self.path, self.archive = path, archive
-
-    def read(self, info, name, *, kinds, shape=None, max_ndim=1, max_items=MAX_LAYERS):
-        """The array ``name`` if its dtype kind is in ``kinds`` and its shape is allowed.
-
-        ``shape`` demands an exact shape; otherwise ``max_ndim`` and ``max_items`` bound it.
-        """
-        label = name if PARAMETER_NAME.fullmatch(name) else repr(name)
-        with self.archive.open(info) as f:
-            header_shape, fortran_order, dtype = _read_header(f)
-            if dtype.hasobject:
-                raise ModelFormatError(
-                    f"{self.path}: the array {name!r} holds pickled Python objects; {NOT_A_MODEL}"
-                )
-            if shape is not None:
-                ok_shape, wanted = header_shape == shape, f" of shape {shape}"
-            else:
-                ok_shape = len(header_shape) <= max_ndim and math.prod(header_shape) <= max_items
-                wanted = f" of at most {max_items} entries" if max_items > 1 else " (one value)"
-            too_long = dtype.kind == "U" and dtype.itemsize > 4 * MAX_METADATA_CHARS
-            if dtype.kind not in kinds or not ok_shape or too_long:
-                raise ModelFormatError(
-                    f"{self.path}: {label} should be {self.KIND_NAMES[kinds]}{wanted}, "
-                    f"got {dtype} of shape {header_shape}"
-                )
-            array = np.empty(header_shape, dtype=dtype, order="F" if fortran_order else "C")
-            if info.compress_type != zipfile.ZIP_STORED and array.nbytes > 1_000_000:
-                if array.nbytes > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                    raise ModelFormatError(
-                        f"{self.path}: {label} would inflate {info.compress_size:,} bytes into "
-                        f"{array.nbytes:,}: a zip bomb, not trained weights; {NOT_A_MODEL}"
-                    )
-            _read_exactly(f, array)  # never more than the header promised
-        return array
-
-
-def _read_exactly(f, array):
-    """Fill ``array`` from the open member ``f``; EOFError if the member ends too soon."""
-    view = memoryview(array.reshape(-1, order="A").view(np.uint8))  # the array's own bytes
-    filled = 0
-    while filled < len(view):
-        n = f.readinto(view[filled:])
-        if not n:
-            raise EOFError(f"the array data ends after {filled} of {len(view)} bytes")
-        filled += n
 
 
 def _read_header(f):

@@ -28,12 +28,23 @@ def check_weight_decay(weight_decay):
     return check_number("weight_decay", weight_decay, low=0, hint="try 0 (none) or 5e-4")
 
 
+def check_decay_factor(lr, weight_decay):
+    """Refuse lr·λ >= 1: the factor (1 - lr·λ) that shrinks the weights each step must stay > 0."""
+    if lr * weight_decay >= 1:
+        raise ValueError(
+            f"weight_decay {weight_decay:g} is too large for the learning rate {lr:g}: every step "
+            f"would multiply the weights by 1 - lr·weight_decay = {1 - lr * weight_decay:.3g}, "
+            f"which must stay above 0; use a weight decay below 1/lr = {1 / lr:.3g}, e.g. 5e-4"
+        )
+
+
 class Optimizer:
     """Base class: ``lr`` (changed by learning-rate schedules between steps) and ``weight_decay``."""
 
     def __init__(self, lr, weight_decay=0.0):
         self.lr = check_lr(lr)
         self.weight_decay = check_weight_decay(weight_decay)
+        check_decay_factor(self.lr, self.weight_decay)
         self.state = {}  # per-parameter arrays (velocity, ...), by parameter name
 
     def _extra(self):

@@ -28,7 +28,7 @@ from .checks import (
 from .data import DATASETS, IMAGE_SHAPE, Dataset, load_dataset
 from .layers import INITS
 from .model import MLP
-from .optim import OPTIMIZERS, make_optimizer
+from .optim import OPTIMIZERS, check_decay_factor, make_optimizer
 from .train import LR_SCHEDULES, Evaluation, History, evaluate, fit
 
 N_INPUTS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # 784 pixels, for MNIST and Fashion-MNIST alike
@@ -133,6 +133,7 @@ class Recipe:
         for f in fields(Recipe):
             # A frozen dataclass: the checked, plain value is stored the only way it can be.
             object.__setattr__(self, f.name, CHECKS[f.name](getattr(self, f.name)))
+        check_decay_factor(self.lr, self.weight_decay)  # the one check of two settings together
 
     def replace(self, **changes):
         """A copy with some settings changed (checked again), e.g. ``recipe.replace(lr=0.05)``."""

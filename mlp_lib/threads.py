@@ -6,10 +6,10 @@ On an idle 2-core machine two threads train 1.2 to 1.6 times faster than one. On
 same training step can take ten or twenty times longer. So mlp_lib decides:
 
 - importing mlp_lib limits BLAS to one thread, for the small products of the notebooks' own code;
-- while ``fit`` trains, it looks four times a second at how many other programs want a CPU right
-  now (``/proc/loadavg``), and uses as many threads as there are CPUs free for it: all the CPUs
-  this process may use (its affinity and its container's CPU quota) on an idle machine, one on a
-  busy one. It lowers the count at once and raises it only after a second of free CPUs.
+- while ``fit`` trains, it measures four times a second how much CPU time the machine left idle
+  (``/proc/stat``) besides what this process used, and uses as many threads as that covers: all
+  the CPUs this process may use (its affinity and its container's CPU quota) on an idle machine,
+  one on a busy one. It lowers the count at once and raises it after half a second of idle CPUs.
 
 Choose for yourself with the environment variable ``MLP_LIB_BLAS_THREADS`` (read on import) or
 ``set_blas_threads`` (at any time): ``"auto"`` (the policy above, the default), a number (always
@@ -29,7 +29,7 @@ from .checks import is_integer
 
 ENV_VAR = "MLP_LIB_BLAS_THREADS"
 CHECK_SECONDS = 0.25  # how often fit looks at the machine
-RAISE_AFTER_CHECKS = 4  # free CPUs seen this many times in a row before using more threads
+RAISE_AFTER_CHECKS = 2  # idle CPUs seen this many times in a row before using more threads
 
 _mode = "auto"  # "auto", "system", or an int
 _blas = None  # threadpoolctl's controller of the BLAS libraries, made on first use
@@ -63,17 +63,24 @@ def _cgroup_cpu_quota(root="/sys/fs/cgroup"):
         return None
 
 
-def runnable_tasks():
-    """How many threads of the whole machine are running or waiting for a CPU right now.
+def machine_cpu_seconds():
+    """(idle, total) CPU seconds of the whole machine since it started, from /proc/stat.
 
-    Linux: the fourth field of /proc/loadavg ("3/420": 3 runnable); elsewhere the one-minute
-    load average, a slower guess.
+    None where there is no /proc/stat (macOS, Windows): then ``idle_cpus_guess`` is used.
     """
     try:
-        with open("/proc/loadavg") as f:
-            return int(f.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return math.ceil(os.getloadavg()[0])
+        with open("/proc/stat") as f:
+            fields = [int(value) for value in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")  # the clock ticks /proc/stat counts in, usually 100 a second
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return (idle + iowait) / ticks, sum(fields) / ticks
+
+
+def idle_cpus_guess():
+    """Idle CPUs where /proc/stat is missing: the CPUs less the one-minute load average."""
+    return max(0.0, (os.cpu_count() or 1) - os.getloadavg()[0])
 
 
 def _controller():
@@ -123,6 +130,10 @@ def apply_environment():
 class TrainingThreads:
     """The thread policy while ``fit`` trains; call ``update()`` before every step.
 
+    Every CHECK_SECONDS it compares two clocks over the time since the last check: the CPU time
+    this process used (all its threads) and the CPU time the whole machine left idle. Together
+    they say how many CPUs it could keep busy now: with one thread on an idle 2-core machine,
+    1 used + 1 idle = 2; with another training beside it, 1 used + 0 idle = 1.
     Used as a context manager: on exit BLAS gets back the threads it had before.
     """
 
@@ -130,43 +141,56 @@ class TrainingThreads:
         self.mode = _mode
         self.max_threads = available_cpus()
         self.threads = None
-        self.free_in_a_row = 0
-        self.next_check = 0.0
+        self.idle_in_a_row = 0
         self.checked = False
+        self.last = None  # (wall, process CPU, machine idle) seconds at the last check
 
     def __enter__(self):
         if self.mode != "system":
             self.before = blas_threads()
             self.threads = self.before if self.mode == "auto" else self.mode
             _set(self.threads)
+            self.last = self._clocks()
         return self
 
     def __exit__(self, *exc_info):
         if self.mode != "system":
             _set(self.before)
 
+    @staticmethod
+    def _clocks():
+        machine = machine_cpu_seconds()
+        return time.monotonic(), time.process_time(), None if machine is None else machine[0]
+
+    def usable_cpus(self):
+        """CPUs this process could keep busy now: what it used plus what the machine left idle."""
+        wall, cpu, idle = self._clocks()
+        last_wall, last_cpu, last_idle = self.last
+        self.last = wall, cpu, idle
+        elapsed = max(wall - last_wall, 1e-9)
+        idle_cpus = idle_cpus_guess() if idle is None else (idle - last_idle) / elapsed
+        return (cpu - last_cpu) / elapsed + idle_cpus
+
     def update(self):
-        """Look at the machine (at most every CHECK_SECONDS) and set the thread count to match."""
+        """Every CHECK_SECONDS, set the thread count to the CPUs this process could use now."""
         if self.mode != "auto" or self.max_threads == 1:
             return
-        now = time.monotonic()
-        if now < self.next_check:
+        if time.monotonic() - self.last[0] < CHECK_SECONDS:
             return
-        self.next_check = now + CHECK_SECONDS
-        self.first_check, self.checked = not self.checked, True
-        # Our own threads are among the runnable ones (the BLAS helpers spin for a moment after
-        # each product): the others are what is left.
-        others = max(0, runnable_tasks() - self.threads)
-        wanted = max(1, min(self.max_threads, self.max_threads - others))
+        first_check, self.checked = not self.checked, True
+        # A CPU counts if at least half of it was free: rounding, not flooring.
+        wanted = max(1, min(self.max_threads, round(self.usable_cpus())))
         if wanted < self.threads:  # busy: fewer threads at once
-            self.free_in_a_row = 0
+            self.idle_in_a_row = 0
             self.threads = wanted
             _set(wanted)
-        elif wanted > self.threads:  # free: more threads, at once at the start, later once it lasts
-            self.free_in_a_row += 1
-            if self.free_in_a_row >= RAISE_AFTER_CHECKS or self.first_check:
-                self.free_in_a_row = 0
+        elif (
+            wanted > self.threads
+        ):  # idle CPUs: more threads, at once at the start, later if it lasts
+            self.idle_in_a_row += 1
+            if self.idle_in_a_row >= RAISE_AFTER_CHECKS or first_check:
+                self.idle_in_a_row = 0
                 self.threads = wanted
                 _set(wanted)
         else:
-            self.free_in_a_row = 0
+            self.idle_in_a_row = 0

@@ -8,7 +8,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .batches import iterate_minibatches, n_batches
-from .checks import check_choice, check_int
+from .checks import check_choice, check_inputs, check_int
+from .losses import check_labels
 from .optim import SGD, check_lr
 from .threads import TrainingThreads
 
@@ -17,10 +18,11 @@ LR_SCHEDULES = ("constant", "cosine")
 # (With a far too large learning rate the loss first explodes to 1e9 or more, then the ReLUs all
 # die and it settles at a finite value: waiting for nan would miss that.)
 EXPLOSION_FACTOR = 100
+HIGH_DROPOUT = 0.5  # above it, fewer than half of the hidden units are kept, each scaled up 2x+
 
 
 class DivergenceError(FloatingPointError):
-    """The loss became nan or inf, or exploded: training diverged (the learning rate is too large).
+    """The loss became nan or inf, or exploded: training diverged (see ``divergence_advice``).
 
     Besides the message, it carries ``epoch`` and ``step`` (1-based), the ``loss`` that stopped
     training, the ``first_loss``, the base learning rate ``lr`` and the ``history`` up to that
@@ -33,6 +35,21 @@ class DivergenceError(FloatingPointError):
         super().__init__(message)
         self.epoch, self.step, self.loss = epoch, step, loss
         self.first_loss, self.lr, self.history = first_loss, lr, history
+
+
+def divergence_advice(lr, dropout=0.0):
+    """What to change when training diverged, in the words of fit's error and of the playground.
+
+    The learning rate, unless dropout is above ``HIGH_DROPOUT``: the few hidden units it keeps
+    are scaled up by 1/(1 - p), layer after layer, and the loss swings out of control.
+    """
+    if dropout > HIGH_DROPOUT:
+        return (
+            f"dropout {dropout:g} is too high: the {100 * (1 - dropout):.3g}% of the hidden units "
+            f"it keeps are scaled up {1 / (1 - dropout):.3g} times, layer after layer; try dropout "
+            f"0.1 to {HIGH_DROPOUT:g}, or a learning rate below {lr / 10:g}"
+        )
+    return f"the learning rate {lr:g} is too large; try {lr / 10:g} or smaller"
 
 
 class StopTraining(Exception):
@@ -131,19 +148,19 @@ def fit(
     """
     check_int("epochs", epochs, low=1)
     check_int("batch_size", batch_size, low=1)
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+    X, y = _check_samples(model, X, y)  # arrays (lists are fine), finite, the network's sizes
     if len(X) == 0:
         raise ValueError("cannot train on zero samples")
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
+    if X_val is not None:
+        X_val, y_val = _check_samples(model, X_val, y_val, names=("X_val", "y_val"))
     check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     optimizer = SGD(0.01) if optimizer is None else optimizer
     base_lr = check_lr(optimizer.lr)
     # X is never copied: MLP.forward converts each batch to the model's dtype. So float32 images
     # can train a float64 model without a second (N, 784) float64 copy, and integer pixels (uint8
     # 0..255, as in the files) make a batch of 1-byte pixels, 8x less memory to gather.
-    X = np.asarray(X)
     rng = np.random.default_rng(seed)
     history = History(steps_per_epoch=n_batches(len(X), batch_size))
     bar = tqdm(
@@ -172,8 +189,7 @@ def fit(
                         if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss:
                             raise DivergenceError(
                                 f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
-                                f"{first_loss:.3g}): the learning rate {base_lr:g} is too large; "
-                                f"try {base_lr / 10:g} or smaller",
+                                f"{first_loss:.3g}): {divergence_advice(base_lr, model.dropout)}",
                                 epoch=epoch,
                                 step=step,
                                 loss=loss,
@@ -219,8 +235,7 @@ def evaluate(model, X, y, batch_size=1000):
 
     Shapes: X (N, D), y (N,). Returns an ``Evaluation`` (``str()`` gives "97.12% (9712/10000)").
     """
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+    X, y = _check_samples(model, X, y)  # a nan would make the accuracy meaningless: refused
     if len(X) == 0:
         raise ValueError("cannot evaluate on zero samples")
     correct, loss_sum = 0, 0.0
@@ -230,3 +245,15 @@ def evaluate(model, X, y, batch_size=1000):
             loss_sum += float(model.loss(X_batch, y_batch)) * len(X_batch)
         correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
     return Evaluation(correct=correct, total=len(X), loss=loss_sum / len(X))
+
+
+def _check_samples(model, X, y, names=("X", "y")):
+    """(X, y) as arrays: X (N, model's inputs) finite numbers, y N labels of the model's classes."""
+    X = check_inputs(names[0], X, model.layer_sizes[0])
+    y = np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same length, got {len(X)} and {len(y)}"
+        )
+    check_labels(y, len(X), model.layer_sizes[-1])
+    return X, y

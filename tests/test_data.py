@@ -1,5 +1,9 @@
 """Tests for mlp_lib.data: unit tests on tiny IDX files in tmp_path, then the real MNIST facts in data/."""
 
+import gzip
+import os
+import re
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -108,8 +112,87 @@ def test_load_mnist_rejects_labels_out_of_range(tmp_path, make_tiny_dataset):
         np.array([0, 1, 2, 3, 10], dtype=np.uint8),
     )
     with pytest.raises(
-        IDXFormatError, match=r"expected a vector of uint8 labels 0..9, got uint8 of shape \(5,\)"
+        IDXFormatError,
+        match=r"train-labels-idx1-ubyte.gz: expected labels 0..9, but 1 of the 5 labels are "
+        r"larger, up to 10; is this the right file\?",
     ):
+        load_mnist(data_dir=tmp_path)
+    write_idx(tmp_path / "mnist" / "train-labels-idx1-ubyte.gz", np.zeros((5, 2), np.uint8))
+    with pytest.raises(
+        IDXFormatError, match=r"expected a vector of uint8 labels, got uint8 of shape \(5, 2\)"
+    ):
+        load_mnist(data_dir=tmp_path)
+
+
+def gz_idx(path, header_hex, zero_bytes=0):
+    """Write a .gz file: an IDX header, then ``zero_bytes`` zeros, compressed piece by piece."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(bytes.fromhex(header_hex))
+        for start in range(0, zero_bytes, 1 << 20):
+            f.write(bytes(min(1 << 20, zero_bytes - start)))
+    return path
+
+
+def peak_memory_of(function):
+    """Call ``function``; return (what it raised, the most memory it took, in bytes)."""
+    tracemalloc.start()
+    try:
+        try:
+            function()
+        except Exception as exc:  # noqa: BLE001 -- returned to the test, which checks it
+            raised = exc
+        else:
+            raised = None
+        return raised, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_header_promising_millions_of_images_is_refused_before_inflating(
+    tmp_path, make_tiny_dataset
+):
+    make_tiny_dataset()
+    # 2.5 million images (2 GB) promised by the header; 50 MB of zeros follow, compressed to 0.2 MB.
+    images = tmp_path / "mnist" / "train-images-idx3-ubyte.gz"
+    gz_idx(images, "00000803" + "002625a0" + "0000001c" * 2, zero_bytes=50 * 2**20)
+    assert images.stat().st_size < 1_000_000
+    raised, peak = peak_memory_of(lambda: load_mnist(data_dir=tmp_path))
+    assert isinstance(raised, IDXFormatError)
+    assert re.search(
+        r"train-images-idx3-ubyte.gz: the header promises 2,500,000 images, but the 'train' "
+        r"split of mnist has 60,000; is this the right file\? Re-download it",
+        str(raised),
+    )
+    assert peak < 5_000_000
+
+
+def test_images_and_labels_counts_are_compared_before_inflating(tmp_path, make_tiny_dataset):
+    make_tiny_dataset(n=5)
+    images = tmp_path / "mnist" / "train-images-idx3-ubyte.gz"
+    gz_idx(images, "00000803" + "0000ea60" + "0000001c" * 2, zero_bytes=50 * 2**20)  # 60,000
+    raised, peak = peak_memory_of(lambda: load_mnist(data_dir=tmp_path))
+    assert isinstance(raised, IDXFormatError)
+    assert "60000 images but 5 labels for the 'train' split" in str(raised)
+    assert peak < 5_000_000  # the 47 MB of images were never inflated
+
+
+@pytest.mark.parametrize("kind", ["a folder", "a symbolic link loop"])
+def test_a_data_file_that_cannot_be_read_is_not_reported_as_missing(
+    tmp_path, make_tiny_dataset, kind
+):
+    make_tiny_dataset()
+    labels = tmp_path / "mnist" / "train-labels-idx1-ubyte.gz"
+    labels.unlink()
+    if kind == "a folder":
+        labels.mkdir()
+        message = r"train-labels-idx1-ubyte.gz: is a folder, not an IDX file; remove or rename it"
+    else:
+        os.symlink(labels, labels)
+        message = (
+            r"train-labels-idx1-ubyte.gz: cannot be read \(Too many levels of symbolic links\); "
+            r"re-download it"
+        )
+    with pytest.raises(IDXFormatError, match=message):
         load_mnist(data_dir=tmp_path)
 
 

@@ -10,6 +10,7 @@ import http.server
 import os
 import socket
 import threading
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 
 import mlp_lib.data
 from mlp_lib.data import DATASETS
-from mlp_lib.download import DownloadError, download, verify
+from mlp_lib.download import MIRRORS, DownloadError, download, verify
 from mlp_lib.idx import read_idx
 
 PROJECT_MNIST = Path(mlp_lib.data.__file__).resolve().parent.parent / "data" / "mnist"
@@ -29,22 +30,46 @@ TINY_CONTENT = {  # file name -> decompressed content of the tiny dataset's file
 
 
 class Server:
-    """A local HTTP server; `routes` maps a URL path to the bytes served there (anything else: 404)."""
+    """A local HTTP server; `routes` maps a URL path to the bytes served there (anything else: 404).
+
+    ``trickle(name, file_name)`` serves a file that never ends, 10 bytes a second, and
+    ``unsized(name, files)`` files without a Content-Length (the body ends when the connection
+    closes). ``stop`` ends every trickle at once; the fixture sets it before shutting down.
+    """
+
+    TRICKLE_GIVES_UP = 60  # seconds: then a trickle ends, so that a missing deadline fails a test
 
     def __init__(self):
         self.routes = {}
+        self.trickles = set()
+        self.unsized_routes = set()
         self.requests = Counter()  # URL path -> number of GET requests
+        self.stop = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests[self.path] += 1
+                if self.path in server.trickles:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    for _ in range(10 * server.TRICKLE_GIVES_UP):
+                        if server.stop.wait(0.1):
+                            return
+                        try:
+                            self.wfile.write(b"\x1f")  # one byte every 0.1 s
+                            self.wfile.flush()
+                        except ConnectionError:  # the client gave up
+                            return
+                    return
                 body = server.routes.get(self.path)
                 if body is None:
                     self.send_error(404)
                     return
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
+                if self.path not in server.unsized_routes:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -60,13 +85,25 @@ class Server:
             self.routes[f"/{name}/{file_name}"] = body
         return f"{self.url}/{name}/"
 
+    def unsized(self, name, files):
+        """Like ``mirror``, without a Content-Length header."""
+        self.unsized_routes.update(f"/{name}/{file_name}" for file_name in files)
+        return self.mirror(name, files)
+
+    def trickle(self, name, file_names):
+        """Serve the files under /name/ 10 bytes a second, without end; return that base URL."""
+        self.trickles.update(f"/{name}/{file_name}" for file_name in file_names)
+        return f"{self.url}/{name}/"
+
 
 @pytest.fixture
 def server():
+    """A ``Server`` running in a thread; stopped (and its trickles ended) after the test."""
     server = Server()
     thread = threading.Thread(target=server.httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield server
+    server.stop.set()  # ends the trickles at once
     server.httpd.shutdown()
     server.httpd.server_close()
     thread.join()
@@ -222,3 +259,70 @@ def test_download_rejects_an_unknown_dataset(tmp_path):
         ValueError, match=r"dataset must be one of mnist, fashion-mnist, got 'cifar10'"
     ):
         download("cifar10", tmp_path)
+
+
+def test_a_mirror_that_trickles_data_is_given_up_after_max_seconds(tmp_path, server, tiny):
+    slow = server.trickle("slow", TINY_CONTENT)
+    with pytest.raises(
+        DownloadError,
+        match=r"slow/a-idx1-ubyte.gz: too slow: \d+ bytes in 1 s, the most one mirror may take "
+        r"for one file \(max_seconds\)",
+    ):
+        download(tiny, tmp_path, mirrors=[slow], timeout=30, max_seconds=1, progress=False)
+    assert os.listdir(tmp_path / "tiny") == []
+    # ...and with a good mirror after it, each file comes from there.
+    good = server.mirror("good", GOOD)
+    download(tiny, tmp_path, mirrors=[slow, good], timeout=30, max_seconds=1, progress=False)
+    assert verify(tiny, tmp_path) == {name: True for name in TINY_CONTENT}
+
+
+def test_a_file_larger_than_max_bytes_is_refused_from_its_content_length(tmp_path, server, tiny):
+    big = server.mirror("big", {name: bytes(2000) for name in TINY_CONTENT})
+    with pytest.raises(
+        DownloadError,
+        match=r"big/a-idx1-ubyte.gz: the file is 2,000 bytes, more than the 1,000 a dataset file "
+        r"can be \(max_bytes\)",
+    ):
+        download(tiny, tmp_path, mirrors=[big], max_bytes=1000, progress=False)
+    assert os.listdir(tmp_path / "tiny") == []
+
+
+def test_a_server_sending_more_than_max_bytes_without_saying_so_is_cut_off(tmp_path, server, tiny):
+    big = server.unsized("big", {name: bytes(200_000) for name in TINY_CONTENT})
+    with pytest.raises(
+        DownloadError,
+        match=r"big/a-idx1-ubyte.gz: the server sent more than 1,000 bytes, more than a dataset "
+        r"file can be \(max_bytes\)",
+    ):
+        download(tiny, tmp_path, mirrors=[big], max_bytes=1000, progress=False)
+    assert os.listdir(tmp_path / "tiny") == []
+
+
+def test_a_file_that_inflates_beyond_max_bytes_is_refused(tmp_path, server, tiny):
+    bomb = server.mirror("bomb", {name: gzip.compress(bytes(100_000)) for name in TINY_CONTENT})
+    with pytest.raises(
+        DownloadError,
+        match=r"bomb/a-idx1-ubyte.gz: the file inflates to more than 1,000 bytes, more than a "
+        r"dataset file can be \(max_bytes\)",
+    ):
+        download(tiny, tmp_path, mirrors=[bomb], max_bytes=1000, progress=False)
+
+
+def test_the_download_streams_to_a_file_and_never_holds_it_in_memory(tmp_path, server, tiny):
+    body = gzip.compress(np.random.default_rng(0).bytes(8 * 2**20), compresslevel=1)  # 8 MB
+    mirror = server.mirror("big", {name: body for name in TINY_CONTENT})
+    tracemalloc.start()
+    try:
+        with pytest.raises(DownloadError, match=r"big/a-idx1-ubyte.gz: checksum mismatch"):
+            download(tiny, tmp_path, mirrors=[mirror], progress=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20  # the file was 8 MB, compressed and inflated
+    assert os.listdir(tmp_path / "tiny") == []
+
+
+def test_every_dataset_is_tried_on_https_mirrors_first():
+    for dataset, mirrors in MIRRORS.items():
+        schemes = [url.split("://")[0] for url in mirrors]
+        assert schemes[0] == "https" and schemes == sorted(schemes, reverse=True), dataset

@@ -2,6 +2,8 @@
 
 import gzip
 import os
+import re
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -9,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from mlp_lib.idx import IDX_DTYPES, IDXFormatError, read_idx, write_bytes_atomically, write_idx
+from mlp_lib.idx import (
+    IDX_DTYPES,
+    IDXFormatError,
+    read_idx,
+    read_idx_header,
+    write_bytes_atomically,
+    write_idx,
+)
 
 # A 2x3 uint8 array [[1, 2, 3], [4, 5, 6]], worked out by hand:
 # magic 00 00 08 02 (two zeros, type 0x08 = uint8, 2 dimensions), sizes 2 and 3 as big-endian uint32, values.
@@ -177,7 +186,8 @@ def test_read_idx_rejects_a_gz_file_that_is_not_gzip(tmp_path):
 
 
 def test_read_idx_rejects_a_truncated_gzip_stream(tmp_path):
-    data = gzip.compress(np.arange(1000, dtype=">i4").tobytes())
+    idx = bytes.fromhex("00000c01000003e8") + np.arange(1000, dtype=">i4").tobytes()  # 1000 int32
+    data = gzip.compress(idx)
     path = write_bytes(tmp_path / "a.idx.gz", data[: len(data) // 2])
     with pytest.raises(
         IDXFormatError, match=r"a.idx.gz: the gzip stream is damaged \(Compressed file ended"
@@ -206,3 +216,72 @@ def test_read_idx_rejects_garbage_deflate_data(tmp_path):
 def test_read_idx_of_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.idx"):
         read_idx(tmp_path / "nope.idx")
+
+
+def peak_memory_of(function):
+    """Call ``function``; return (what it raised, the most memory it took, in bytes)."""
+    tracemalloc.start()
+    try:
+        try:
+            function()
+        except Exception as exc:  # noqa: BLE001 -- returned to the test, which checks it
+            raised = exc
+        else:
+            raised = None
+        return raised, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def gz_with_zeros(path, head, zero_bytes):
+    """A .gz file holding ``head`` then ``zero_bytes`` zeros, compressed piece by piece."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(head)
+        for start in range(0, zero_bytes, 1 << 20):
+            f.write(bytes(min(1 << 20, zero_bytes - start)))
+    return path
+
+
+def test_read_idx_refuses_a_header_promising_more_than_max_bytes_before_inflating(tmp_path):
+    head = bytes.fromhex("00000803" + "002625a0" + "0000001c" * 2)  # 2,500,000 images of 28x28
+    path = gz_with_zeros(tmp_path / "a.idx.gz", head, zero_bytes=50 * 2**20)
+    raised, peak = peak_memory_of(lambda: read_idx(path))
+    assert isinstance(raised, IDXFormatError)
+    assert re.search(
+        r"a.idx.gz: the header promises shape \(2500000, 28, 28\) of uint8, that is "
+        r"1,960,000,000 bytes of values, more than the 536,870,912 bytes read_idx accepts "
+        r"\(max_bytes\); is this the right file\?",
+        str(raised),
+    )
+    assert peak < 5_000_000
+    with pytest.raises(IDXFormatError, match=r"6 bytes of values, more than the 5 bytes"):
+        read_idx(write_bytes(tmp_path / "b.idx", HAND_BYTES), max_bytes=5)
+
+
+def test_read_idx_counts_unexpected_bytes_at_the_end_only_so_far(tmp_path):
+    path = gz_with_zeros(tmp_path / "a.idx.gz", HAND_BYTES, zero_bytes=50 * 2**20)
+    raised, peak = peak_memory_of(lambda: read_idx(path))
+    assert isinstance(raised, IDXFormatError)
+    assert re.search(
+        r"that is 6 bytes of values, but more than 1,048,582 follow the header \(more than "
+        r"1,048,576 unexpected bytes at the end\)",
+        str(raised),
+    )
+    assert peak < 5_000_000
+
+
+def test_read_idx_of_a_folder_or_a_symbolic_link_loop_says_so(tmp_path):
+    (tmp_path / "a.idx").mkdir()
+    with pytest.raises(IDXFormatError, match=r"a.idx: is a folder, not an IDX file"):
+        read_idx(tmp_path / "a.idx")
+    os.symlink(tmp_path / "loop.idx", tmp_path / "loop.idx")
+    with pytest.raises(IDXFormatError, match=r"loop.idx: cannot be read \(Too many levels"):
+        read_idx_header(tmp_path / "loop.idx")
+
+
+def test_read_idx_header_reads_only_the_header(tmp_path):
+    head = bytes.fromhex("00000803" + "002625a0" + "0000001c" * 2)
+    path = gz_with_zeros(tmp_path / "a.idx.gz", head, zero_bytes=10 * 2**20)
+    header = read_idx_header(path)
+    assert header.shape == (2_500_000, 28, 28) and header.dtype == np.uint8
+    assert header.nbytes == 1_960_000_000

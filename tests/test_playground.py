@@ -277,7 +277,7 @@ def test_a_learning_rate_that_overshoots_is_reported_as_divergence(data):
     assert re.match(
         r"Training diverged: the loss shot up to \S+ at epoch 1, step \d+, and the "
         r"network never recovered; its test accuracy \d+\.\d\d% is no better than "
-        r"guessing \(10%\)\. The learning rate 2 is too large: try 0\.2 or smaller\.$",
+        r"guessing \(10%\)\. The learning rate 2 is too large; try 0\.2 or smaller\.$",
         result.message,
     )
     assert result.test.accuracy < 0.2
@@ -299,7 +299,7 @@ def test_a_network_stuck_after_too_big_steps_is_told_to_take_smaller_ones(data):
     assert re.match(
         r"Training failed: the steps were so big that the network got stuck; its test "
         r"accuracy \d+\.\d\d% is no better than guessing \(10%\)\. The learning rate "
-        r"1 is too large: try 0\.1 or smaller\.$",
+        r"1 is too large; try 0\.1 or smaller\.$",
         result.message,
     )
 
@@ -450,7 +450,7 @@ def test_a_too_large_learning_rate_is_explained_in_the_panel(session):
     status = shown[3]["status"]
     assert shown[3]["result"].status == "diverged"
     assert "Run 3: Training diverged: the loss shot up" in status
-    assert "The learning rate 2 is too large: try 0.2 or smaller." in status
+    assert "The learning rate 2 is too large; try 0.2 or smaller." in status
     assert "#fdecea" in status and "Traceback" not in status  # the red box, no traceback
     assert re.search(r"diverged · \d+\.\d\d%", shown[3]["runs"])
 
@@ -648,3 +648,27 @@ def test_the_draw_panel_reads_with_the_training_network_then_keeps_each_run(mnis
     assert reader.reader.chooser.value == "run 1"
     assert reader.reader.last_reading is not None
     assert reader.reader.models["run 1"][0] is pg.last_result.model
+
+
+def test_a_listener_that_fails_after_a_finished_run_does_not_make_it_a_failed_run():
+    pg = Playground(SMALL, blocking=True)
+    heard = []
+
+    def broken_listener(result, data):
+        raise RuntimeError("the picker broke")
+
+    pg.add_listener(broken_listener)
+    pg.add_listener(lambda result, data: heard.append(result.number))
+    pg.train_button.click()
+    assert pg.last_result.status == "finished" and pg.last_trained is pg.last_result
+    assert heard == [1]  # the listeners after the broken one were still told
+    assert isinstance(pg.last_error, RuntimeError)
+    status = pg.status.value
+    assert "failed with an unexpected error" not in status
+    assert (
+        "Run 1: Finished 1 epoch. The run is complete, but showing it in test_a_listener_that_"
+        "fails_after_a_finished_run_does_not_make_it_a_failed_run.&lt;locals&gt;.broken_listener "
+        "failed: RuntimeError: the picker broke" in status
+    )
+    assert ACCURACY_TEXT.search(pg.accuracy_html.value) and data_rows(pg.runs_html.value) == 1
+    assert not pg.train_button.disabled

@@ -57,6 +57,12 @@ def test_values_are_stored_in_their_plain_form():
         (dict(lr=float("inf")), r"lr must be a positive number, got inf"),
         (dict(lr_schedule="step"), r"lr_schedule must be one of constant, cosine, got 'step'"),
         (dict(weight_decay=-1e-4), r"weight_decay must be a number >= 0, got -0.0001"),
+        (
+            dict(weight_decay=1e6),
+            r"weight_decay 1e\+06 is too large for the learning rate 0.1: every step would "
+            r"multiply the weights by 1 - lr·weight_decay = -1e\+05, which must stay above 0",
+        ),
+        (dict(lr=2, weight_decay=0.5), r"weight_decay 0.5 is too large for the learning rate 2"),
         (dict(batch_size=True), r"batch_size must be a positive integer, got True; try 128"),
         (dict(epochs=2.5), r"epochs must be a positive integer, got 2.5"),
         (dict(shift=28), r"shift must be an integer from 0 to 27, got 28; pixels; try 1"),

@@ -84,28 +84,47 @@ def test_the_cgroup_quota_is_read_from_v2_or_v1_files(tmp_path, files, quota):
 
 
 class FakeMachine:
-    """Stands in for /proc/loadavg and the clock: ``others`` programs want a CPU."""
+    """Stands in for the clocks: each tick, this process used ``used`` CPUs and ``idle`` were free."""
 
     def __init__(self, monkeypatch, policy):
-        self.others, self.now, self.policy = 0, 0.0, policy
-        monkeypatch.setattr(threads, "runnable_tasks", lambda: self.others + policy.threads)
-        monkeypatch.setattr(threads.time, "monotonic", lambda: self.now)
+        self.wall = self.cpu = self.idle = 0.0
+        self.policy = policy
+        monkeypatch.setattr(threads.time, "monotonic", lambda: self.wall)
+        monkeypatch.setattr(threads.time, "process_time", lambda: self.cpu)
+        monkeypatch.setattr(threads, "machine_cpu_seconds", lambda: (self.idle, 0.0))
+        policy.last = policy._clocks()
 
-    def tick(self, others):
-        self.others = others
-        self.now += threads.CHECK_SECONDS
+    def tick(self, used, idle):
+        seconds = threads.CHECK_SECONDS
+        self.wall += seconds
+        self.cpu += used * seconds
+        self.idle += idle * seconds
         self.policy.update()
         return self.policy.threads
 
 
-def test_training_uses_free_cpus_at_once_and_gives_them_back_at_once(auto_mode, monkeypatch):
+def test_usable_cpus_are_the_cpu_time_used_plus_the_idle_time_of_the_machine(monkeypatch):
+    policy = TrainingThreads()
+    machine = FakeMachine(monkeypatch, policy)
+    machine.wall, machine.cpu, machine.idle = 0.5, 0.5, 0.25  # over half a second: 1 + 0.5 CPUs
+    assert policy.usable_cpus() == pytest.approx(1.5)
+
+
+def test_machine_cpu_seconds_are_read_from_proc_stat():
+    idle, total = threads.machine_cpu_seconds()
+    assert 0 < idle < total
+
+
+def test_training_uses_idle_cpus_at_once_and_gives_them_back_at_once(auto_mode, monkeypatch):
     monkeypatch.setattr(threads, "available_cpus", lambda: 2)
     with TrainingThreads() as policy:
         machine = FakeMachine(monkeypatch, policy)
-        assert machine.tick(others=0) == 2 and blas_threads() == 2  # idle at the start: both
-        assert machine.tick(others=1) == 1 and blas_threads() == 1  # someone else: one
-        assert [machine.tick(others=0) for _ in range(threads.RAISE_AFTER_CHECKS)] == [1, 1, 1, 2]
-        assert machine.tick(others=3) == 1
+        assert machine.tick(used=1, idle=1) == 2 and blas_threads() == 2  # idle at the start
+        assert machine.tick(used=2, idle=0) == 2  # it keeps both CPUs busy itself
+        assert machine.tick(used=1.1, idle=0) == 1 and blas_threads() == 1  # another program
+        assert machine.tick(used=1, idle=0.6) == 1  # one check of idle CPUs is not enough...
+        assert machine.tick(used=1, idle=0.8) == 2  # ...two in a row are
+        assert machine.tick(used=1, idle=0.3) == 1  # less than half a CPU idle: one thread
     assert blas_threads() == 1  # back to the threads of before
 
 
@@ -113,7 +132,7 @@ def test_a_fixed_number_or_system_mode_is_left_alone_while_training(auto_mode, m
     monkeypatch.setattr(threads, "available_cpus", lambda: 2)
     set_blas_threads(2)
     with TrainingThreads() as policy:
-        FakeMachine(monkeypatch, policy).tick(others=5)
+        FakeMachine(monkeypatch, policy).tick(used=0.5, idle=0)
         assert blas_threads() == 2
     set_blas_threads("system")
     threads._set(1)
@@ -124,7 +143,8 @@ def test_a_fixed_number_or_system_mode_is_left_alone_while_training(auto_mode, m
 
 def test_fit_applies_the_policy_and_restores_the_threads(auto_mode, monkeypatch, blobs):
     monkeypatch.setattr(threads, "available_cpus", lambda: 2)
-    monkeypatch.setattr(threads, "runnable_tasks", lambda: 0)  # an idle machine
+    monkeypatch.setattr(threads.TrainingThreads, "usable_cpus", lambda self: 2.0)  # an idle machine
+    monkeypatch.setattr(threads, "CHECK_SECONDS", 0.0)
     seen = []
     X, y = blobs(n=64)
     model = MLP((20, 8, 3), dtype=np.float64)

@@ -103,9 +103,108 @@ def test_an_exploding_but_finite_loss_counts_as_divergence(blobs):
 
 def test_nan_loss_counts_as_divergence(blobs):
     X, y = blobs()
-    X[5, 0] = np.nan  # a nan anywhere in the data makes the loss nan
-    with pytest.raises(DivergenceError, match=r"loss became nan at epoch 1, step \d+"):
+    X = np.full_like(X, np.finfo(np.float32).max)  # finite, but the logits overflow: inf - inf
+    with pytest.raises(DivergenceError, match=r"loss became nan at epoch 1, step 1"):
         fit(MLP((20, 3)), X, y, epochs=1, batch_size=len(X), progress=False)
+
+
+@pytest.mark.parametrize("where", ["X", "X_val"])
+def test_nan_or_inf_in_the_data_is_refused_up_front_saying_where(blobs, where):
+    X, y = blobs()
+    bad = X.copy()
+    bad[5, 3], bad[7, 0], bad[9, 19] = np.nan, np.inf, -np.inf
+    data = dict(X=X, X_val=X) | {where: bad}
+    with pytest.raises(
+        ValueError,
+        match=rf"^{where} contains 3 nan or inf values; the first: {where}\[5, 3\] is nan \(sample 5, "
+        rf"pixel 3\)\. Remove those samples or replace the values, e\.g\. with "
+        rf"np\.nan_to_num\({where}\)$",
+    ):
+        fit(MLP((20, 3)), data["X"], y, X_val=data["X_val"], y_val=y, progress=False)
+
+
+def test_evaluate_refuses_a_nan_column_instead_of_returning_an_accuracy(blobs):
+    X, y = blobs()
+    model = MLP((20, 8, 3), seed=0)
+    fit(model, X, y, epochs=2, optimizer=SGD(0.1), progress=False)
+    X[:, 4] = np.nan  # a whole column
+    with pytest.raises(
+        ValueError, match=r"X contains 300 nan or inf values; the first: X\[0, 4\] is nan"
+    ):
+        evaluate(model, X, y)
+
+
+def test_fit_and_evaluate_accept_python_lists(blobs):
+    X, y = blobs(n=60)
+    model = MLP((20, 8, 3), seed=0)
+    history = fit(model, X.tolist(), y.tolist(), epochs=2, batch_size=16, progress=False)
+    assert len(history.loss) == 8
+    assert evaluate(model, X.tolist(), y.tolist()) == evaluate(model, X, y)
+
+
+@pytest.mark.parametrize(
+    "X, y, error, message",
+    [
+        ([[0.0, 1.0], [2.0]], [0, 1], ValueError, r"X must be an \(N, 20\) array of numbers"),
+        (
+            [["a"] * 20],
+            [0],
+            TypeError,
+            r"X must hold numbers \(integers or floats\), got dtype <U1",
+        ),
+        (
+            np.zeros((2, 4, 5)),
+            [0, 1],
+            ValueError,
+            r"X must have shape \(N, 20\) for this network, "
+            r"got \(2, 4, 5\); flatten images with X\.reshape\(len\(X\), -1\)",
+        ),
+        (np.zeros((2, 21)), [0, 1], ValueError, r"must have shape \(N, 20\) .* got \(2, 21\)$"),
+        (
+            np.zeros((2, 20)),
+            [0.0, 1.0],
+            TypeError,
+            r"labels y must be integers 0\.\.2, got dtype float64",
+        ),
+        (
+            np.zeros((2, 20)),
+            [0, 3],
+            ValueError,
+            r"labels y must lie in 0\.\.2, got values from 0 to 3",
+        ),
+    ],
+)
+def test_fit_says_what_it_expects_of_the_data(X, y, error, message):
+    with pytest.raises(error, match=message):
+        fit(MLP((20, 3)), X, y, progress=False)
+
+
+def test_divergence_with_a_very_high_dropout_blames_the_dropout(blobs):
+    X, y = blobs(n=600)
+    with pytest.raises(
+        DivergenceError,
+        match=r"loss became \S+ at epoch \d+, step \d+ \(it started at \S+\): dropout 0\.99 is too "
+        r"high: the 1% of the hidden units it keeps are scaled up 100 times, layer after layer; "
+        r"try dropout 0\.1 to 0\.5, or a learning rate below 0\.01$",
+    ):
+        fit(
+            MLP((20, 256, 128, 3), dropout=0.99),
+            X,
+            y,
+            epochs=5,
+            optimizer=Momentum(0.1),
+            progress=False,
+        )
+
+
+def test_a_weight_decay_that_would_flip_the_weights_is_refused_before_training():
+    with pytest.raises(
+        ValueError,
+        match=r"weight_decay 1e\+06 is too large for the learning rate 0\.1: every step would "
+        r"multiply the weights by 1 - lr·weight_decay = -1e\+05, which must stay above 0; use a "
+        r"weight decay below 1/lr = 10, e\.g\. 5e-4",
+    ):
+        Momentum(0.1, weight_decay=1e6)
 
 
 @pytest.mark.parametrize(

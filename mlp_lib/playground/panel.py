@@ -278,6 +278,9 @@ class Playground:
                 settings, data, callback=self._on_step, stop_event=self._stop_event, number=number
             )
             self._show_result(result, data)
+            if result.usable:
+                self.last_trained = result
+                self._notify_listeners(result, data)  # after the run: their errors are theirs
         except Exception as exc:  # noqa: BLE001 -- shown to the student, kept for tests
             self.last_error = exc
             self.status.value = box(
@@ -346,11 +349,24 @@ class Playground:
         show_png(self.compare_image, plot_runs(list(self.runs)))
         if result.model is not None:
             self._show_weights(result.model)
-        if result.usable:
-            self.last_trained = result
-            for listener in self._listeners:
-                listener(result, data)
 
     def _show_weights(self, model):
         self.weights_image.value = weights_png(model.parameters()["W0"])
         self.weights_image.layout.display = None
+
+    def _notify_listeners(self, result, data):
+        """Call every listener; one that fails does not undo the finished run, nor stop the others.
+
+        Its error is kept in ``last_error`` and added to the run's message.
+        """
+        for listener in self._listeners:
+            try:
+                listener(result, data)
+            except Exception as exc:  # noqa: BLE001 -- shown to the student, kept for tests
+                self.last_error = exc
+                name = getattr(listener, "__qualname__", type(listener).__name__)
+                self.status.value = box(
+                    f"Run {result.number}: {result.message} The run is complete, but showing it "
+                    f"in {name} failed: {type(exc).__name__}: {exc}",
+                    "error" if result.level == "error" else "warning",
+                )

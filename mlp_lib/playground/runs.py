@@ -17,7 +17,7 @@ from ..metrics import accuracy, confusion_matrix
 from ..model import MLP
 from ..optim import OPTIMIZERS
 from ..recipe import split_training_data, train_recipe
-from ..train import DivergenceError, History, StopTraining
+from ..train import DivergenceError, History, StopTraining, divergence_advice
 from .settings import MONITOR_SIZE, PlaygroundSettings
 
 MONITOR_POINTS_PER_EPOCH = 10
@@ -139,8 +139,8 @@ def _hint(settings):
             "step is far too big: tick 'pixels in [0, 1]', or make the learning rate about "
             "100 times smaller."
         )
-    lr = settings.lr
-    return f"The learning rate {lr:g} is too large: try {lr / 10:g} or smaller."
+    advice = divergence_advice(settings.lr, settings.dropout)  # the words fit uses
+    return f"{advice[0].upper()}{advice[1:]}."
 
 
 def _divergence_message(exc, settings):

@@ -144,7 +144,7 @@ def test_playground_in_jupyterlab(lab, page, artifacts):
     expect(status).to_contain_text(
         re.compile(
             r"Run 4: Training (diverged|failed): .*The learning rate "
-            r"10 is too large: try 1 or smaller\."
+            r"10 is too large; try 1 or smaller\."
         ),
         timeout=RUN_SECONDS,
     )

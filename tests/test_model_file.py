@@ -1,0 +1,248 @@
+"""Crafted model files: each is refused with a clear message, using only a few MB of memory.
+
+The files are made here, small on disk: a zip archive of .npy members, some of which promise
+more than they hold. ``refused`` measures with tracemalloc (which sees NumPy's arrays too) the
+most memory that loading took before it raised. Times are not asserted: they depend on the
+machine; a crafted file is refused in milliseconds.
+"""
+
+import io
+import json
+import os
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+from mlp_lib.model import MLP, ModelFormatError
+from mlp_lib.model_file import MAX_MEMBERS, MAX_PARAMETERS
+
+FEW_MB = 5_000_000
+TERA_SHAPE = (10**6, 10**6)  # 7.28 TiB of float64
+
+
+def npy(array):
+    """The bytes np.save writes for ``array``."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def npy_header(shape, descr="<f8"):
+    """A .npy header that promises an array of ``shape`` and ``descr``, and no data after it."""
+    buffer = io.BytesIO()
+    header = {"descr": descr, "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def small_model_members(**changes):
+    """The members of a valid 4-2 model file, with some replaced (None removes one)."""
+    members = {
+        "layer_sizes.npy": npy(np.array([4, 2])),
+        "W0.npy": npy(np.zeros((4, 2))),
+        "b0.npy": npy(np.zeros(2)),
+    }
+    for key, value in changes.items():
+        members[f"{key}.npy"] = value
+    return {name: data for name, data in members.items() if data is not None}
+
+
+def write_zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def refused(path, match):
+    """Load ``path``, expect a ModelFormatError matching ``match``; return the peak memory used."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFormatError, match=match):
+            MLP.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_file_declaring_a_huge_network_is_refused_before_building_it(tmp_path):
+    # 106 KB on disk; building its 784-20000-20000-10 network took 4.6 GB before.
+    path = write_zip(
+        tmp_path / "huge.npz",
+        {
+            "layer_sizes.npy": npy(np.array([784, 20000, 20000, 10])),
+            "W0.npy": npy(np.zeros((784, 32), np.float32)),
+            "b0.npy": npy(np.zeros(32, np.float32)),
+        },
+    )
+    assert 100_000 < path.stat().st_size < 110_000
+    peak = refused(
+        path,
+        r"huge.npz: declares a 784-20000-20000-10 network with 415,920,010 parameters, more than "
+        rf"the {MAX_PARAMETERS:,} mlp_lib loads; is this the right file\?",
+    )
+    assert peak < FEW_MB
+
+
+def test_layer_sizes_are_compared_with_the_array_headers_before_building(tmp_path):
+    # 29 million parameters (under the limit), but the arrays are those of a 784-32-16-10 network.
+    members = {"layer_sizes.npy": npy(np.array([784, 5000, 5000, 10]))}
+    for i, (n_in, n_out) in enumerate([(784, 32), (32, 16), (16, 10)]):
+        members[f"W{i}.npy"] = npy(np.zeros((n_in, n_out), np.float32))
+        members[f"b{i}.npy"] = npy(np.zeros(n_out, np.float32))
+    path = write_zip(tmp_path / "m.npz", members)
+    peak = refused(
+        path, r"W0 should be a float array of shape \(784, 5000\), got float32 of shape \(784, 32\)"
+    )
+    assert peak < FEW_MB  # building the network would take 116 MB
+
+
+def test_a_header_promising_terabytes_is_refused_from_the_header(tmp_path):
+    path = write_zip(tmp_path / "m.npz", small_model_members(W0=npy_header(TERA_SHAPE)))
+    peak = refused(
+        path,
+        r"W0 should be a float array of shape \(4, 2\), got float64 of shape \(1000000, 1000000\)",
+    )
+    assert peak < FEW_MB
+
+
+def test_a_terabyte_header_under_an_unexpected_key_is_refused_by_its_name(tmp_path):
+    path = write_zip(tmp_path / "m.npz", small_model_members(extra=npy_header(TERA_SHAPE)))
+    peak = refused(path, r"m.npz: unexpected arrays \['extra'\]; model files are .npz archives")
+    assert peak < FEW_MB
+
+
+@pytest.mark.parametrize(
+    "key, descr, message",
+    [
+        ("layer_sizes", "<i8", r"'layer_sizes' should be an integer array of at most 64 entries"),
+        ("format_version", "<i8", r"'format_version' should be an integer array \(one value\)"),
+        ("init", "<U2", r"'init' should be a string \(one value\)"),
+        ("dropout", "<f8", r"'dropout' should be a float array \(one value\)"),
+        ("metadata", "<U100", r"'metadata' should be a string of at most 1000 entries"),
+    ],
+)
+def test_a_terabyte_header_under_any_known_key_is_refused(tmp_path, key, descr, message):
+    path = write_zip(
+        tmp_path / "m.npz", small_model_members(**{key: npy_header(TERA_SHAPE, descr)})
+    )
+    assert refused(path, rf"{message}, got \S+ of shape \(1000000, 1000000\)") < FEW_MB
+
+
+def test_a_header_promising_more_than_its_member_holds_is_refused_before_reading(tmp_path):
+    # 1000 strings of 100,000 characters: allowed by shape, but 400 MB that the file does not hold.
+    path = write_zip(
+        tmp_path / "m.npz", small_model_members(metadata=npy_header((1000,), "<U100000"))
+    )
+    peak = refused(
+        path,
+        r"not a model file \(a damaged .npz archive: the header of 'metadata' promises "
+        r"400,000,000 bytes of data, its member holds 0\)",
+    )
+    assert peak < FEW_MB
+
+
+def test_a_zip_bomb_of_a_few_mb_is_refused_without_inflating_it(tmp_path):
+    # A consistent 784-60000-10 network (47.7 million parameters, under the limit) whose W0 is
+    # 376 MB of zeros, deflated to under 2 MB. It is written in pieces, never held in memory.
+    sizes = (784, 60000, 10)
+    path = tmp_path / "bomb.npz"
+    zeros = bytes(1 << 20)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("layer_sizes.npy", npy(np.array(sizes)))
+        with archive.open("W0.npy", "w", force_zip64=True) as member:
+            member.write(npy_header((784, 60000)))
+            left = 784 * 60000 * 8
+            while left:
+                member.write(zeros[: min(left, len(zeros))])
+                left -= min(left, len(zeros))
+        archive.writestr("b0.npy", npy(np.zeros(60000)))
+        archive.writestr("W1.npy", npy(np.zeros((60000, 10))))
+        archive.writestr("b1.npy", npy(np.zeros(10)))
+    size = path.stat().st_size
+    assert 1_000_000 < size < 4_000_000
+    peak = refused(
+        path,
+        rf"bomb.npz: its {size:,} bytes would inflate into 381,\d{{3}},\d{{3}}: a zip bomb, not trained "
+        r"weights; model files are .npz archives",
+    )
+    assert peak < FEW_MB
+
+
+def test_an_archive_listing_thousands_of_members_is_refused_before_zipfile_reads_the_list(
+    tmp_path,
+):
+    path = tmp_path / "many.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(5000):
+            archive.writestr(f"x{i}.npy", b"")
+    peak = refused(
+        path,
+        rf"many.npz: not a model file \(its archive lists 5,000 members in [\d,]+ bytes; a model "
+        rf"file has at most {MAX_MEMBERS}\)",
+    )
+    assert peak < FEW_MB
+
+
+def test_a_long_list_of_unexpected_arrays_is_shortened(tmp_path):
+    extras = {f"x{i}": npy(np.zeros(1)) for i in range(20)}
+    path = write_zip(tmp_path / "m.npz", small_model_members(**extras))
+    refused(path, r"unexpected arrays \['x0', 'x1', 'x10', 'x11', 'x12', '... 15 more'\]")
+
+
+def test_a_newer_format_version_is_refused_with_what_to_do(tmp_path):
+    path = MLP((4, 2)).save(tmp_path / "m.npz")
+    arrays = dict(np.load(path))
+    arrays["format_version"] = np.array(999)
+    np.savez(path, **arrays)
+    message = r"m.npz: written in model file format 999, newer than this mlp_lib reads \(up to 2\)"
+    refused(path, message + r"; update mlp_lib \(git pull\) to load it")
+    np.savez(path, **arrays, new_member=np.zeros(3))  # a newer format may add members
+    refused(path, message)
+
+
+def test_metadata_with_equals_signs_round_trips_as_json(tmp_path):
+    model = MLP((4, 2))
+    model.metadata = {"a=b": "c=d=e", "note": "lr=0.1, batch=64", "empty": ""}
+    path = model.save(tmp_path / "m.npz", **{"x=y": "1=2"})
+    loaded = MLP.load(path)
+    assert loaded.metadata == {**model.metadata, "x=y": "1=2"}
+    with np.load(path) as archive:
+        assert json.loads(str(archive["metadata"])) == loaded.metadata
+        assert int(archive["format_version"]) == 2
+
+
+def test_a_format_1_file_with_key_value_metadata_still_loads(tmp_path):
+    model = MLP((4, 2), seed=3)
+    path = tmp_path / "old.npz"
+    np.savez(
+        path,
+        **model.parameters(),
+        layer_sizes=np.array([4, 2]),
+        init=np.array("he"),
+        dtype=np.array("float32"),
+        metadata=np.array(["preset=seed", "note=a=b"]),
+    )
+    loaded = MLP.load(path)
+    assert loaded.metadata == {"preset": "seed", "note": "a=b"}
+    np.testing.assert_array_equal(loaded.parameters()["W0"], model.parameters()["W0"])
+
+
+def test_a_folder_is_not_a_model_file(tmp_path):
+    (tmp_path / "models").mkdir()
+    with pytest.raises(
+        ModelFormatError, match=r"models: is a folder, not a model file; give the .npz file's path"
+    ):
+        MLP.load(tmp_path / "models")
+
+
+def test_a_symbolic_link_loop_cannot_be_read_and_says_so(tmp_path):
+    loop = tmp_path / "loop.npz"
+    os.symlink(loop, loop)  # a link to itself
+    with pytest.raises(
+        ModelFormatError, match=r"loop.npz: cannot be read \(Too many levels of symbolic links\)"
+    ):
+        MLP.load(loop)
