@@ -223,6 +223,21 @@ def shift_one(image, dy, dx, max_shift):
     return padded[top : top + 28, left : left + 28]
 
 
+def touches_edge(images, border):
+    ink = images > 0
+    return (
+        ink[:, :border].any(axis=(1, 2))
+        | ink[:, -border:].any(axis=(1, 2))
+        | ink[:, :, :border].any(axis=(1, 2))
+        | ink[:, :, -border:].any(axis=(1, 2))
+    )
+
+
+def group_accuracy(cm, group):
+    block = cm[np.ix_(group, group)]
+    return float((np.trace(cm) + block.sum() - np.trace(block)) / cm.sum())
+
+
 RIGHT = [
     (ex.check_decode_idx, decode_idx),
     (ex.check_mean_image_per_class, mean_image_per_class),
@@ -259,6 +274,8 @@ RIGHT = [
     (ex.check_dropout_forward, dropout_forward),
     (ex.check_dropout_backward, dropout_backward),
     (ex.check_shift_one, shift_one),
+    (ex.check_touches_edge, touches_edge),
+    (ex.check_group_accuracy, group_accuracy),
 ]
 
 
@@ -876,6 +893,58 @@ def mistakes():
             r"np\.roll",
         ),
         (ex.check_shift_one, lambda im, dy, dx, s: np.pad(im, s), "shape", r"28 x 28"),
+        (ex.check_touches_edge, edge_rows_only, "rows-only", r"left and right"),
+        (ex.check_touches_edge, edge_columns_only, "columns-only", r"top and bottom"),
+        (ex.check_touches_edge, edge_ring_only, "ring-only", r"outermost 2 rows"),
+        (ex.check_touches_edge, lambda im, b: (im >= 0).any(axis=(1, 2)), "blank-counted", r"> 0"),
+        (ex.check_touches_edge, edge_all_sides, "and-not-or", r"\| \(or\)"),
+        (ex.check_touches_edge, edge_two_sides, "and-not-or", r"any one edge"),
+        (
+            ex.check_touches_edge,
+            lambda im, b: int(touches_edge(im, b).sum()),
+            "count-not-per-image",
+            r"one True or False per image",
+        ),
+        (
+            ex.check_touches_edge,
+            lambda im, b: touches_edge(im, b).astype(int),
+            "not-boolean",
+            r"booleans",
+        ),
+        (ex.check_touches_edge, edge_in_place, "in-place", r"in place"),
+        # 09
+        (
+            ex.check_group_accuracy,
+            lambda cm, g: 100 * group_accuracy(cm, g),
+            "percentage",
+            r"fraction",
+        ),
+        (
+            ex.check_group_accuracy,
+            lambda cm, g: (np.trace(cm) + cm[np.ix_(g, g)].sum()) / cm.sum(),
+            "diagonal-twice",
+            r"counted twice",
+        ),
+        (
+            ex.check_group_accuracy,
+            lambda cm, g: (cm[np.ix_(g, g)].sum() - np.trace(cm[np.ix_(g, g)])) / cm.sum(),
+            "mistakes-only",
+            r"np\.trace\(cm\)",
+        ),
+        (
+            ex.check_group_accuracy,
+            lambda cm, g: (np.trace(cm) - np.trace(cm[np.ix_(g, g)]) + cm[g].sum()) / cm.sum(),
+            "rows-only",
+            r"predicted class must be in the group",
+        ),
+        (ex.check_group_accuracy, group_accuracy_of_the_group, "group-total", r"all the images"),
+        (
+            ex.check_group_accuracy,
+            lambda cm, g: np.trace(cm) / cm.sum(),
+            "ignores-group",
+            r"plain accuracy",
+        ),
+        (ex.check_group_accuracy, group_accuracy_in_place, "in-place", r"in place"),
     ]
 
 
@@ -1093,6 +1162,55 @@ def count_correct_seed_style(model, X, y, batch_size):
 def same_mask_dropout(x, p, rng):
     scaled_mask = (rng.random(x.shape[1]) >= p) / (1 - p)
     return x * scaled_mask, scaled_mask
+
+
+def edge_rows_only(images, border):
+    return (images[:, :border] > 0).any(axis=(1, 2)) | (images[:, -border:] > 0).any(axis=(1, 2))
+
+
+def edge_columns_only(images, border):
+    left, right = images[:, :, :border], images[:, :, -border:]
+    return (left > 0).any(axis=(1, 2)) | (right > 0).any(axis=(1, 2))
+
+
+def edge_ring_only(images, border):  # the rows and columns `border - 1` pixels in, alone
+    k = border - 1
+    return (
+        (images[:, k] > 0).any(axis=1)
+        | (images[:, -border] > 0).any(axis=1)
+        | (images[:, :, k] > 0).any(axis=1)
+        | (images[:, :, -border] > 0).any(axis=1)
+    )
+
+
+def edge_all_sides(images, border):
+    ink = images > 0
+    return (
+        ink[:, :border].any(axis=(1, 2))
+        & ink[:, -border:].any(axis=(1, 2))
+        & ink[:, :, :border].any(axis=(1, 2))
+        & ink[:, :, -border:].any(axis=(1, 2))
+    )
+
+
+def edge_two_sides(images, border):
+    return edge_rows_only(images, border) & edge_columns_only(images, border)
+
+
+def edge_in_place(images, border):
+    images[:, border:-border, border:-border] = 0  # blanks the middle to look at the edge
+    return (images > 0).any(axis=(1, 2))
+
+
+def group_accuracy_of_the_group(cm, group):
+    block = cm[np.ix_(group, group)]
+    return (np.trace(cm) + block.sum() - np.trace(block)) / cm[group].sum()
+
+
+def group_accuracy_in_place(cm, group):
+    right = group_accuracy(cm, group)
+    np.fill_diagonal(cm, 0)  # keeps only the mistakes, in the caller's matrix
+    return right
 
 
 MISTAKES = mistakes()

@@ -25,7 +25,8 @@ notebook:
   ``check_precision``, ``check_top2_accuracy``
 - 07: ``check_steps_per_epoch``
 - 08: ``check_dropout_forward``, ``check_dropout_backward``, ``check_shift_one``,
-  ``check_evaluate``
+  ``check_evaluate``, ``check_touches_edge``
+- 09: ``check_group_accuracy``
 """
 
 from .evaluation import (
@@ -36,8 +37,14 @@ from .evaluation import (
     check_precision,
     check_top2_accuracy,
 )
+from .fashion import check_group_accuracy
 from .feedback import CheckResult
-from .going_further import check_dropout_backward, check_dropout_forward, check_shift_one
+from .going_further import (
+    check_dropout_backward,
+    check_dropout_forward,
+    check_shift_one,
+    check_touches_edge,
+)
 from .layers import (
     check_count_parameters,
     check_init_weights,
@@ -85,6 +92,7 @@ __all__ = [
     "check_evaluate",
     "check_forward",
     "check_hold_out",
+    "check_group_accuracy",
     "check_init_params",
     "check_init_weights",
     "check_largest_safe_logit",
@@ -106,5 +114,6 @@ __all__ = [
     "check_softmax_cross_entropy_backward",
     "check_steps_per_epoch",
     "check_top2_accuracy",
+    "check_touches_edge",
     "check_train_by_hand",
 ]

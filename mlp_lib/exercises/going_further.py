@@ -1,4 +1,4 @@
-"""Checks for notebook 08: dropout and random shifts, built by hand."""
+"""Checks for notebook 08: dropout and random shifts, built by hand, and the digits at the edge."""
 
 import numpy as np
 
@@ -154,3 +154,102 @@ def _diagnose_shift_one(shift_one):
             f"for dy={dy}, dx={dx} the result is not the image moved {dy} down and {dx} right"
         )
     return "moves the image down and right by (dy, dx), zeros filling the uncovered border"
+
+
+def _reference_touches_edge(images, border):
+    ring = np.ones(images.shape[1:], dtype=bool)  # (28, 28): True in the outer `border` pixels
+    ring[border:-border, border:-border] = False
+    return (images[:, ring] > 0).any(axis=1)  # (N,)
+
+
+def _edge_images():
+    """Twelve 28 x 28 images, each with ink in one telling place (and one blank)."""
+    images = np.zeros((12, 28, 28))
+    places = [(0, 14), (27, 9), (13, 0), (20, 27), (1, 14), (14, 26), (14, 14), (0, 0), (2, 5)]
+    for image, (row, col) in zip(images, places):
+        image[row, col] = 0.5
+    images[9, 0, :] = images[9, 27, :] = images[9, :, 0] = images[9, :, 27] = 1.0  # every side
+    images[10, 1, 3] = images[10, 26, 20] = 0.2  # top and bottom, 1 pixel in
+    return images  # image 11 is blank
+
+
+AND_NOT_OR = (
+    "an image counted only with ink near several edges at once: ink near any one edge is "
+    "enough; combine the sides with | (or), not & (and)"
+)
+
+
+def check_touches_edge(touches_edge):
+    """``touches_edge(images, border) -> (N,) booleans``: ink within ``border`` pixels of an edge."""
+    return run_check("touches_edge", _diagnose_touches_edge, touches_edge)
+
+
+def _diagnose_touches_edge(touches_edge):
+    images = _edge_images()
+    for border in (1, 2, 3):
+        before = images.copy()
+        got = call(touches_edge, images, border)
+        expect_unchanged(before, images, "images")
+        want = _reference_touches_edge(images, border)
+        if isinstance(got, int | float | np.number) and not isinstance(got, bool):
+            raise Mistake(
+                f"it returned one value, {got!s}: return one True or False per image, shape "
+                f"({len(images)},); its .sum() is then the count",
+                "count-not-per-image",
+            )
+        got = expect_array(got, "the result", want.shape)
+        if got.dtype != bool:
+            raise Mistake(
+                f"the result is {got.dtype}: return booleans, True where an image has ink "
+                "(a pixel > 0) near the edge, e.g. with (... > 0).any(...)",
+                "not-boolean",
+            )
+        if np.array_equal(got, want):
+            continue
+
+        def ink(part):  # (N,) True where this part of each image has ink
+            return (part > 0).any(axis=tuple(range(1, part.ndim)))
+
+        top, bottom = ink(images[:, :border]), ink(images[:, -border:])
+        left, right = ink(images[:, :, :border]), ink(images[:, :, -border:])
+        rows, columns = top | bottom, left | right
+        k = border - 1  # the ring k pixels in, alone: rows k and 27 - k, columns k and 27 - k
+        ring_only = ink(images[:, [k, 27 - k]]) | ink(images[:, :, [k, 27 - k]])
+        wrong = [
+            (
+                rows,
+                "rows-only",
+                "it looked at the top and bottom rows only: the left and right "
+                "columns are edges too (images[:, :, :border] and images[:, :, -border:])",
+            ),
+            (
+                columns,
+                "columns-only",
+                "it looked at the left and right columns only: the top "
+                "and bottom rows are edges too (images[:, :border] and images[:, -border:])",
+            ),
+            (
+                ring_only if border > 1 else None,
+                "ring-only",
+                f"with border={border} it looked "
+                f"only at the ring {border} pixels in; 'within {border} pixels of the edge' means "
+                f"the outermost {border} rows and columns: slices such as images[:, :border]",
+            ),
+            (
+                np.ones(len(images), dtype=bool),
+                "blank-counted",
+                "every image counts, even a "
+                "blank one: ink means a pixel > 0 (blank pixels are exactly 0)",
+            ),
+            (rows & columns, "and-not-or", AND_NOT_OR),
+            (top & bottom & left & right, "and-not-or", AND_NOT_OR),
+        ]
+        for candidate, mistake, cause in wrong:
+            if candidate is not None and np.array_equal(got, candidate):
+                raise Mistake(cause, mistake)
+        raise Mistake(
+            f"with border={border}, {int((got != want).sum())} of {len(images)} small test "
+            "images got the wrong answer: True exactly when a pixel > 0 lies in the outermost "
+            f"{border} rows or columns"
+        )
+    return "True where ink lies within `border` pixels of any of the four edges, one per image"
