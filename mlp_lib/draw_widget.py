@@ -262,9 +262,10 @@ class DigitReader:
         name = html.escape(reading.class_names[reading.digit])
         self.preview.value = gray_png(reading.x.reshape(28, 28), scale=4)
         self.bars.value = probability_bars(reading.probs, reading.class_names)
+        model = html.escape(str(self.chooser.value))
         self.prediction.value = (
-            f'<div style="font-size:15px">The network reads '
-            f'<b class="mlp-reader-digit" style="font-size:32px">{name}</b> '
+            f'<div style="font-size:15px">The network <span class="mlp-reader-model">{model}'
+            f'</span> reads <b class="mlp-reader-digit" style="font-size:32px">{name}</b> '
             f"({100 * reading.probs[reading.digit]:.1f}%)</div>"
         )
 

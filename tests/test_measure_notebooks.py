@@ -51,9 +51,10 @@ def test_measures_time_and_the_cell_that_raised_the_peak_without_writing_the_not
     assert set(cells) == {1, 2, 3}  # code cells only, by their index in the notebook
     assert cells[2]["hwm_mb"] - cells[1]["hwm_mb"] >= ALLOCATE_MB * 0.95
     assert cells[3]["rss_mb"] < cells[2]["rss_mb"]  # released, while the peak stays
-    # The peak is read after the last cell, by a cell of its own: it can only have grown, a little.
-    assert cells[3]["hwm_mb"] <= result["peak_mb"] < cells[3]["hwm_mb"] + 5
-    assert cells[3]["hwm_mb"] >= cells[2]["hwm_mb"]
+    # The peak stays when the memory is released. (Linux counts each thread's pages lazily, so
+    # two readings of the high-water mark can differ by a few hundred kB in either direction.)
+    assert result["peak_mb"] == max(cell["hwm_mb"] for cell in cells.values())
+    assert cells[3]["hwm_mb"] >= cells[2]["hwm_mb"] - 1
 
 
 def test_background_load_is_restarted_until_stopped_and_leaves_no_process():
