@@ -6,6 +6,7 @@ and ends with the line ``test accuracy: 97.12% (9712/10000)``.
 
 import argparse
 import io
+import json
 import sys
 import tempfile
 import time
@@ -23,9 +24,10 @@ from .model import MLP
 from .presets import PRESETS, get_preset
 from .recipe import CHECKS as RECIPE_CHECKS
 from .recipe import CHOICES as RECIPE_CHOICES
-from .recipe import Recipe, build, train_recipe
+from .recipe import Recipe, build, machine_facts, train_recipe
 from .train import evaluate
 
+HISTORY_FORMAT_VERSION = 1
 PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 # What to try when an array does not fit in memory, by command.
 MEMORY_HINTS = {
@@ -142,6 +144,12 @@ def build_parser():
     train.add_argument(
         "--plot", type=Path, metavar="CURVES.png", help="save the training curves here"
     )
+    train.add_argument(
+        "--history",
+        type=Path,
+        metavar="RESULTS.json",
+        help="save the run's settings, accuracies and per-epoch curves here (JSON)",
+    )
     train.add_argument("--data-dir", type=Path, help="folder holding mnist/ and fashion-mnist/")
     train.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bar"
@@ -181,7 +189,8 @@ def build_parser():
 
 def run_train(args):
     recipe = recipe_from_args(args)
-    for path, what in ((args.save, "model"), (args.plot, "training curves")):
+    outputs = ((args.save, "model"), (args.plot, "training curves"), (args.history, "history"))
+    for path, what in outputs:
         if path is not None:  # checked now, not after minutes of training
             check_output_path(path, what)
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
@@ -189,6 +198,8 @@ def run_train(args):
             f"cannot save the training curves as {args.plot}: the name must end in one of "
             f"{', '.join(PLOT_FORMATS)}, e.g. curves.png"
         )
+    if args.history is not None and args.history.suffix != ".json":
+        raise ValueError(f"the history is JSON: --history should end in .json, got {args.history}")
     if args.save is not None and args.save.suffix != ".npz":
         raise ValueError(f"model files end in .npz, got {args.save}; try {args.save.stem}.npz")
     model, optimizer, augment = build(recipe)  # only to say what will be trained
@@ -252,7 +263,24 @@ def run_train(args):
         normalize=recipe.normalize,
         dtype=model.dtype,
     )
-    print(f"test accuracy: {evaluate(model, X_test, y_test)}")
+    test = evaluate(model, X_test, y_test)
+    if args.history is not None:
+        history = dict(
+            format_version=HISTORY_FORMAT_VERSION,
+            command=" ".join(["python -m mlp_lib", *sys.argv[1:]]),
+            preset=args.preset,
+            **result.record(),
+            machine=machine_facts(),
+            written=time.strftime("%Y-%m-%d"),
+        )
+        data = (json.dumps(history, indent=1) + "\n").encode("utf-8")
+        saved, problem = write_or_rescue(
+            lambda path: write_bytes_atomically(path, data), args.history
+        )
+        if problem:
+            problems.append(f"{problem}. The history was saved to {saved} instead")
+        print(f"history (settings, accuracies, curves) saved to {saved}")
+    print(f"test accuracy: {test}")
     if problems:  # one error line, after the accuracy: the run itself was not lost
         raise OutputPathError(" ".join(f"{text}; move it where you want it." for text in problems))
     return 0

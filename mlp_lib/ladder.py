@@ -9,16 +9,12 @@ accuracy, training seconds, curves) in a JSON file:
 """
 
 import json
-import os
-import platform
 import time
-
-import numpy as np
 
 from .atomic import write_bytes_atomically
 from .data import load_dataset
 from .presets import PRESETS
-from .recipe import VALIDATION_SIZE, train_recipe
+from .recipe import VALIDATION_SIZE, machine_facts, train_recipe
 
 # Each step changes some settings of the last *kept* step's Recipe; a step with keep=False is a comparison
 # we try and then leave (e.g. Xavier against He initialisation). The last kept step is exactly
@@ -88,29 +84,7 @@ def run_ladder(
             )
         result = train_recipe(recipe, data=data, progress=progress)
         h = result.history
-        epoch_loss = [
-            float(np.mean(h.loss[i * h.steps_per_epoch : (i + 1) * h.steps_per_epoch]))
-            for i in range(h.epochs)
-        ]
-        records.append(
-            dict(  # the accuracies are fractions (0.9605 = 96.05%)
-                step=number,
-                change=change,
-                keep=keep,
-                settings=recipe.as_dict(),
-                train_images=result.train_images,
-                validation_accuracy=result.validation.accuracy,
-                validation_correct=result.validation.correct,
-                validation_total=result.validation.total,
-                test_accuracy=result.test.accuracy,
-                correct=result.test.correct,
-                total=result.test.total,
-                train_seconds=round(h.seconds, 2),
-                epoch_val_accuracy=h.val_accuracy,
-                epoch_train_accuracy=h.train_accuracy,
-                epoch_loss=epoch_loss,
-            )
-        )
+        records.append(dict(step=number, change=change, keep=keep, **result.record()))
         log(
             f"step {number:2d}/{len(all_steps[:steps])}: {change:<34} validation accuracy "
             f"{result.validation}, "
@@ -137,7 +111,7 @@ def _write(output, dataset, records):
         format_version=LADDER_FORMAT_VERSION,
         dataset=dataset,
         command=f"python -m mlp_lib ladder --output {output}",
-        machine=dict(cpus=os.cpu_count(), python=platform.python_version(), numpy=np.__version__),
+        machine=machine_facts(),
         written=time.strftime("%Y-%m-%d"),
         steps=records,
     )

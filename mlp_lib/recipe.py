@@ -9,6 +9,8 @@ The command line, the presets, notebook 08's ladder and the playground all descr
 ``Recipe`` and train it with ``train_recipe``: a setting added here reaches all of them.
 """
 
+import os
+import platform
 from dataclasses import dataclass, field, fields
 from dataclasses import replace as _replace
 from typing import NamedTuple
@@ -29,6 +31,7 @@ from .data import DATASETS, IMAGE_SHAPE, Dataset, load_dataset
 from .layers import INITS
 from .model import MLP
 from .optim import OPTIMIZERS, check_decay_factor, make_optimizer
+from .threads import available_cpus
 from .train import LR_SCHEDULES, Evaluation, History, evaluate, fit
 
 N_INPUTS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # 784 pixels, for MNIST and Fashion-MNIST alike
@@ -197,6 +200,42 @@ class RecipeResult:
     validation: Evaluation | None
     test: Evaluation
     train_images: int
+
+    def record(self):
+        """What the run did, as plain numbers for a JSON file (accuracies as fractions).
+
+        The settings, the validation and test results, the training time, and per epoch: the
+        validation accuracy, the training accuracy and the mean mini-batch loss.
+        """
+        h, validation = self.history, self.validation
+        epoch_loss = [
+            float(np.mean(h.loss[i * h.steps_per_epoch : (i + 1) * h.steps_per_epoch]))
+            for i in range(h.epochs)
+        ]
+        return dict(
+            settings=self.recipe.as_dict(),
+            train_images=self.train_images,
+            validation_accuracy=None if validation is None else validation.accuracy,
+            validation_correct=None if validation is None else validation.correct,
+            validation_total=None if validation is None else validation.total,
+            test_accuracy=self.test.accuracy,
+            correct=self.test.correct,
+            total=self.test.total,
+            train_seconds=round(h.seconds, 2),
+            epoch_val_accuracy=h.val_accuracy,
+            epoch_train_accuracy=h.train_accuracy,
+            epoch_loss=epoch_loss,
+        )
+
+
+def machine_facts():
+    """A few facts about the machine a result was measured on, for result files."""
+    return dict(
+        cpus=os.cpu_count(),
+        blas_threads_available=available_cpus(),
+        python=platform.python_version(),
+        numpy=np.__version__,
+    )
 
 
 class Split(NamedTuple):

@@ -233,3 +233,37 @@ def test_each_epoch_is_printed_as_it_ends_even_into_a_pipe():
             os.kill(process.pid, signal.SIGKILL)
         process.wait()
         process.stdout.close()
+
+
+def test_history_records_the_settings_the_accuracies_and_the_curves(tmp_path, capsys):
+    import json
+
+    from mlp_lib import cli
+
+    path = tmp_path / "run.json"
+    argv = ["train", "--train-size", "3000", "--validation", "1000", "--epochs", "2"]
+    argv += ["--hidden-sizes", "16", "--no-progress", "--history", str(path)]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"history (settings, accuracies, curves) saved to {path}" in out
+    history = json.loads(path.read_text())
+    assert history["format_version"] == 1 and history["preset"] == "default"
+    assert history["settings"]["hidden_sizes"] == [16] and history["settings"]["epochs"] == 2
+    assert history["train_images"] == 3000 and history["validation_total"] == 1000
+    assert len(history["epoch_val_accuracy"]) == len(history["epoch_loss"]) == 2
+    assert history["epoch_val_accuracy"][-1] == history["validation_accuracy"]
+    test_line = out.strip().splitlines()[-1]
+    assert (
+        test_line
+        == f"test accuracy: {100 * history['test_accuracy']:.2f}% ({history['correct']}/10000)"
+    )
+    assert history["machine"]["cpus"] >= 1
+
+
+def test_history_must_be_json_and_is_checked_before_training(tmp_path, capsys):
+    from mlp_lib import cli
+
+    assert cli.main(["train", "--history", str(tmp_path / "run.txt")]) == 1
+    assert "--history should end in .json, got" in capsys.readouterr().err
+    assert cli.main(["train", "--history", str(tmp_path / "missing" / "run.json")]) == 1
+    assert "cannot write the history to" in capsys.readouterr().err
