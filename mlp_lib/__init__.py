@@ -8,7 +8,7 @@ The pieces, one module each:
 - ``layers``      Linear, ReLU and Dropout;  ``losses``: softmax cross-entropy
 - ``model``       the MLP;  ``model_file``: its file format, checked before loading
 - ``optim``       SGD, momentum, Adam (and their registry);  ``train``: fit and evaluate
-- ``augment``     random shifts of the training images
+- ``augment``     random shifts and elastic distortions of the training images
 - ``recipe``      ``Recipe``: every setting of a training run, and ``train_recipe``
 - ``presets``     named recipes;  ``ladder``: notebook 08's path from the seed to the best one
 - ``metrics``, ``gradcheck``, ``plots``, ``checks`` (argument checks), ``atomic`` (safe writes)
@@ -16,7 +16,7 @@ The pieces, one module each:
 - ``playground``  the interactive panel of notebook 07;  ``cli``: ``python -m mlp_lib``
 """
 
-from .augment import RandomShift
+from .augment import ElasticDistortion, RandomShift
 from .batches import iterate_minibatches
 from .data import DATASETS, load_mnist
 from .download import DownloadError  # the function: from mlp_lib.download import download
@@ -51,6 +51,7 @@ __all__ = [
     "Adam",
     "DivergenceError",
     "DownloadError",
+    "ElasticDistortion",
     "Dropout",
     "Evaluation",
     "History",

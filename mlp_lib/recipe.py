@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .augment import RandomShift
+from .augment import Chain, ElasticDistortion, RandomShift
 from .checks import (
     FLOAT_DTYPES,
     check_bool,
@@ -85,6 +85,8 @@ CHECKS = {
     "batch_size": lambda v: check_int("batch_size", v, low=1, hint="try 128"),
     "epochs": lambda v: check_int("epochs", v, low=1),
     "shift": lambda v: check_int("shift", v, 0, min(IMAGE_SHAPE) - 1, hint="pixels; try 1"),
+    "elastic": lambda v: check_number("elastic", v, low=0, hint="pixels; try 34, or 0 for none"),
+    "elastic_sigma": lambda v: check_number("elastic_sigma", v, low=0, low_open=True, hint="try 4"),
     "seed": lambda v: check_int("seed", v, low=0),
 }
 
@@ -103,7 +105,8 @@ class Recipe:
     image that is not held out), ``normalize``.
     The network: ``hidden_sizes``, ``init``, ``dropout``, ``dtype``.
     The training: ``optimizer``, ``lr``, ``lr_schedule``, ``weight_decay``, ``batch_size``,
-    ``epochs``, ``shift`` (random shifts of the training images, in pixels), ``seed``.
+    ``epochs``, ``shift`` (random shifts of the training images, in pixels), ``elastic`` and
+    ``elastic_sigma`` (random elastic distortions of them: ``augment.ElasticDistortion``), ``seed``.
 
     ``Recipe(lr=-1)`` raises a ValueError that names the setting, the value and a fix;
     ``recipe.replace(epochs=3)`` is a changed copy, checked again.
@@ -130,6 +133,12 @@ class Recipe:
     batch_size: int = _setting(128, "images per step")
     epochs: int = _setting(5, "passes over the training images")
     shift: int = _setting(0, "shift training images at random by up to PIXELS pixels", "PIXELS")
+    elastic: float = _setting(
+        0.0, "bend training images by random elastic distortions of ALPHA pixels (0: none)", "ALPHA"
+    )
+    elastic_sigma: float = _setting(
+        4.0, "how smooth the elastic distortions are, in pixels (larger: smoother)", "SIGMA"
+    )
     seed: int = _setting(0, "seed for the weights, the shuffling and the augmentation")
 
     def __post_init__(self):
@@ -161,6 +170,7 @@ class Recipe:
             (f"weight decay {self.weight_decay:g}", self.weight_decay),
             (f"dropout {self.dropout:g}", self.dropout),
             (f"shifts ±{self.shift}", self.shift),
+            (f"elastic distortions α {self.elastic:g} σ {self.elastic_sigma:g}", self.elastic),
         ]
         return [text for text, used in phrases if used]
 
@@ -173,7 +183,8 @@ class Recipe:
 
 
 def build(recipe):
-    """The (model, optimizer, augment) a recipe describes; augment is None without shifts."""
+    """The (model, optimizer, augment) a recipe describes; augment is None without shifts or
+    distortions (with both, each batch is shifted, then distorted)."""
     model = MLP(
         recipe.layer_sizes,
         init=recipe.init,
@@ -182,7 +193,10 @@ def build(recipe):
         dropout=recipe.dropout,
     )
     optimizer = make_optimizer(recipe.optimizer, recipe.lr, weight_decay=recipe.weight_decay)
-    augment = RandomShift(recipe.shift) if recipe.shift else None
+    steps = [RandomShift(recipe.shift)] if recipe.shift else []
+    if recipe.elastic:
+        steps.append(ElasticDistortion(recipe.elastic, recipe.elastic_sigma))
+    augment = Chain(*steps) if len(steps) > 1 else (steps[0] if steps else None)
     return model, optimizer, augment
 
 

@@ -18,6 +18,23 @@ def test_the_default_recipe_describes_itself():
     )
     assert recipe.extras() == ["cosine schedule"]
     assert PRESETS["best"].extras() == ["cosine schedule", "dropout 0.1", "shifts ±1"]
+    assert PRESETS["record"].describe() == (
+        "784-1024-1024-10 · momentum lr 0.1 · batch 128 · 60 epochs · cosine schedule · "
+        "elastic distortions α 34 σ 4"
+    )
+
+
+def test_build_chooses_the_augmentation_from_the_recipe():
+    from mlp_lib.augment import Chain, ElasticDistortion, RandomShift
+    from mlp_lib.recipe import build
+
+    assert build(Recipe(hidden_sizes=(8,)))[2] is None
+    assert repr(build(Recipe(hidden_sizes=(8,), shift=1))[2]) == "RandomShift(max_shift=1)"
+    distort = build(Recipe(hidden_sizes=(8,), elastic=34, elastic_sigma=3))[2]
+    assert isinstance(distort, ElasticDistortion) and (distort.alpha, distort.sigma) == (34, 3)
+    both = build(Recipe(hidden_sizes=(8,), shift=2, elastic=20))[2]
+    assert isinstance(both, Chain)
+    assert [type(step) for step in both.steps] == [RandomShift, ElasticDistortion]
 
 
 def test_every_field_has_a_check_and_a_help_text():
@@ -66,6 +83,8 @@ def test_values_are_stored_in_their_plain_form():
         (dict(batch_size=True), r"batch_size must be a positive integer, got True; try 128"),
         (dict(epochs=2.5), r"epochs must be a positive integer, got 2.5"),
         (dict(shift=28), r"shift must be an integer from 0 to 27, got 28; pixels; try 1"),
+        (dict(elastic=-1), r"elastic must be a number >= 0, got -1; pixels; try 34, or 0 for none"),
+        (dict(elastic_sigma=0), r"elastic_sigma must be a positive number, got 0; try 4"),
         (dict(seed=-5), r"seed must be an integer >= 0, got -5"),
     ],
 )
