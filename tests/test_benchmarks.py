@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlp_lib import load_mnist
+from mlp_lib import Momentum, load_mnist
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -475,3 +475,17 @@ def test_matmul_report_measures_rounds_and_compares_their_median_with_the_goal(t
         r"\d+\.\d\d; goal >= 0\.55\): (PASS|FAIL)",
         out,
     )
+
+
+def test_the_chunked_momentum_update_is_the_plain_update_to_the_last_bit():
+    bench_chunked_update = load_script("bench_chunked_update")
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((50, 30), dtype=np.float32), "b": np.zeros(30, np.float32)}
+    chunked_params = {name: p.copy() for name, p in params.items()}
+    plain, chunked = Momentum(0.1), bench_chunked_update.ChunkedMomentum(0.1, chunk=64)
+    for _ in range(3):
+        grads = {name: rng.standard_normal(p.shape, dtype=np.float32) for name, p in params.items()}
+        plain.step(params, grads)
+        chunked.step(chunked_params, grads)
+    for name in params:
+        np.testing.assert_array_equal(params[name], chunked_params[name])

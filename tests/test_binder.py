@@ -13,6 +13,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / ".binder"
 REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
@@ -85,6 +87,7 @@ def test_post_build_installs_the_project_not_editable():
     assert "python -m pip install --no-deps --no-cache-dir ." in commands
 
 
+@pytest.mark.slow  # a real pip install, several seconds
 def test_post_build_runs_and_installs_mlp_lib(tmp_path):
     """Run the real postBuild, as repo2docker does, in a copy of the repository and a fresh venv."""
     repo = tmp_path / "repo"

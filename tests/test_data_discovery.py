@@ -175,6 +175,7 @@ def run_as_student(target, cwd):
     )
 
 
+@pytest.mark.slow  # builds and installs a wheel once, several seconds
 def test_non_editable_install_finds_the_students_data_beside_the_notebooks(
     installed_wheel, tmp_path
 ):
@@ -192,6 +193,7 @@ def test_non_editable_install_finds_the_students_data_beside_the_notebooks(
     assert seen["shape"] == [10000, 784]
 
 
+@pytest.mark.slow  # builds and installs a wheel once, several seconds
 def test_non_editable_install_without_data_says_where_it_looked(installed_wheel, tmp_path):
     result = run_as_student(installed_wheel, cwd=tmp_path)
     assert result.returncode != 0
