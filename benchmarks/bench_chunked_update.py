@@ -9,8 +9,9 @@ alternation, and prints the median epoch time of each and their ratio. Both give
     python benchmarks/bench_chunked_update.py                 # chunks of 32,768 values, 5 rounds
     python benchmarks/bench_chunked_update.py --chunk 8192 --rounds 3
 
-Measured on 2026-12-02 (quiet 2-core machine): 0.99x with chunks of 32,768, 0.92x with 8,192
-(plain / chunked epoch time; below 1: the chunked update is slower). Not adopted in mlp_lib.
+Measured on 2026-12-02 (quiet 2-core machine, two runs): 0.97-0.99x with chunks of 32,768,
+0.92-0.94x with 8,192 (plain / chunked epoch time; below 1: the chunked update is slower).
+Not adopted in mlp_lib.
 """
 
 import argparse
