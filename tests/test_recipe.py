@@ -86,6 +86,12 @@ def test_values_are_stored_in_their_plain_form():
         (dict(elastic=-1), r"elastic must be a number >= 0, got -1; pixels; try 34, or 0 for none"),
         (dict(elastic_sigma=0), r"elastic_sigma must be a positive number, got 0; try 4"),
         (dict(seed=-5), r"seed must be an integer >= 0, got -5"),
+        (
+            dict(hidden_sizes=(10**6, 10**6)),
+            r"hidden_sizes \(1000000, 1000000\) make a 784-1000000-1000000-10 network of "
+            r"1,000,796,000,010 parameters \(4,003.2 GB in float32\), more than the 50,000,000 "
+            r"mlp_lib trains and saves; try e.g. \(512, 256\)",
+        ),
     ],
 )
 def test_impossible_settings_are_refused_with_a_clear_message(change, message):
