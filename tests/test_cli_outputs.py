@@ -171,17 +171,30 @@ def test_without_a_working_folder_the_model_is_saved_in_the_temporary_folder(
     assert MLP.load(temporary / "m.npz").layer_sizes == (784, 8, 10)
 
 
-def test_a_network_too_large_for_memory_is_one_error_line(tmp_path, capsys):
+def test_a_network_larger_than_mlp_lib_trains_is_refused_before_allocating(tmp_path, capsys):
     # 784 x 2e12 weights: 11 PiB, more than any computer can even address.
     code, out, err = run(
         capsys, "train", "--hidden-sizes", "2000000000000", "--data-dir", tmp_path, "--no-progress"
     )
-    assert code == 1
+    assert code == 1 and out == ""
     assert re.fullmatch(
-        r"not enough memory: Unable to allocate [\d.]+ PiB for an array with shape "
-        r"\(784, 2000000000000\) and data type float64; try a smaller network \(--hidden-sizes\) "
-        r"or fewer images \(--train-size\)",
+        r"hidden_sizes \(2000000000000,\) make a 784-2000000000000-10 network of "
+        r"1,590,000,000,000,010 parameters \(6,360,000.0 GB in float32\), more than the "
+        r"50,000,000 mlp_lib trains and saves; try e.g. \(512, 256\)",
         one_error_line(err),
+    )
+
+
+def test_running_out_of_memory_is_one_error_line(tmp_path, capsys, monkeypatch):
+    def allocate(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.28 TiB for an array with shape (1000000, 1000000)")
+
+    monkeypatch.setattr(cli, "train_recipe", allocate)
+    code, out, err = run(capsys, "train", "--data-dir", tmp_path, "--no-progress")
+    assert code == 1
+    assert one_error_line(err) == (
+        "not enough memory: Unable to allocate 7.28 TiB for an array with shape "
+        "(1000000, 1000000); try a smaller network (--hidden-sizes) or fewer images (--train-size)"
     )
 
 
