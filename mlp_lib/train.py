@@ -224,6 +224,7 @@ def fit(
         except StopTraining:
             history.stopped_early = True
         finally:
+            model.forget()  # the last step's cached batch is not needed after training
             optimizer.lr = base_lr  # the optimizer can be reused as it was given
             bar.close()
             history.seconds = time.perf_counter() - start
@@ -244,6 +245,7 @@ def evaluate(model, X, y, batch_size=1000):
         with np.errstate(over="ignore", invalid="ignore"):
             loss_sum += float(model.loss(X_batch, y_batch)) * len(X_batch)
         correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
+    model.forget()  # nothing of the last batch is needed any more
     return Evaluation(correct=correct, total=len(X), loss=loss_sum / len(X))
 
 
