@@ -29,6 +29,7 @@ from .checks import is_integer
 
 ENV_VAR = "MLP_LIB_BLAS_THREADS"
 CHECK_SECONDS = 0.25  # how often fit looks at the machine
+FIRST_CHECK_SECONDS = 0.05  # the first look comes sooner: a short training should not wait for it
 RAISE_AFTER_CHECKS = 2  # idle CPUs seen this many times in a row before using more threads
 
 _mode = "auto"  # "auto", "system", or an int
@@ -130,7 +131,7 @@ def apply_environment():
 class TrainingThreads:
     """The thread policy while ``fit`` trains; call ``update()`` before every step.
 
-    Every CHECK_SECONDS it compares two clocks over the time since the last check: the CPU time
+    Every CHECK_SECONDS (the first time after FIRST_CHECK_SECONDS) it compares two clocks over the time since the last check: the CPU time
     this process used (all its threads) and the CPU time the whole machine left idle. Together
     they say how many CPUs it could keep busy now: with one thread on an idle 2-core machine,
     1 used + 1 idle = 2; with another training beside it, 1 used + 0 idle = 1.
@@ -175,7 +176,9 @@ class TrainingThreads:
         """Every CHECK_SECONDS, set the thread count to the CPUs this process could use now."""
         if self.mode != "auto" or self.max_threads == 1:
             return
-        if time.monotonic() - self.last[0] < CHECK_SECONDS:
+        if time.monotonic() - self.last[0] < (
+            CHECK_SECONDS if self.checked else FIRST_CHECK_SECONDS
+        ):
             return
         first_check, self.checked = not self.checked, True
         # A CPU counts if at least half of it was free: rounding, not flooring.

@@ -95,7 +95,7 @@ class FakeMachine:
         policy.last = policy._clocks()
 
     def tick(self, used, idle):
-        seconds = threads.CHECK_SECONDS
+        seconds = threads.CHECK_SECONDS if self.policy.checked else threads.FIRST_CHECK_SECONDS
         self.wall += seconds
         self.cpu += used * seconds
         self.idle += idle * seconds
@@ -145,6 +145,7 @@ def test_fit_applies_the_policy_and_restores_the_threads(auto_mode, monkeypatch,
     monkeypatch.setattr(threads, "available_cpus", lambda: 2)
     monkeypatch.setattr(threads.TrainingThreads, "usable_cpus", lambda self: 2.0)  # an idle machine
     monkeypatch.setattr(threads, "CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(threads, "FIRST_CHECK_SECONDS", 0.0)
     seen = []
     X, y = blobs(n=64)
     model = MLP((20, 8, 3), dtype=np.float64)
@@ -158,3 +159,19 @@ def test_fit_applies_the_policy_and_restores_the_threads(auto_mode, monkeypatch,
         callback=lambda i: seen.append(blas_threads()),
     )
     assert seen == [2, 2] and blas_threads() == 1
+
+
+def test_the_first_look_comes_sooner_than_the_later_ones(auto_mode, monkeypatch):
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    with TrainingThreads() as policy:
+        machine = FakeMachine(monkeypatch, policy)
+        machine.wall, machine.cpu, machine.idle = threads.FIRST_CHECK_SECONDS / 2, 0.025, 0.025
+        policy.update()
+        assert not policy.checked and policy.threads == 1  # too soon for a first look
+        machine.wall, machine.cpu, machine.idle = threads.FIRST_CHECK_SECONDS, 0.05, 0.05
+        policy.update()
+        assert policy.checked and policy.threads == 2  # idle at the start: both CPUs at once
+        machine.wall += threads.CHECK_SECONDS / 2
+        machine.cpu += threads.CHECK_SECONDS / 2 * 1.2  # busy now, but the next look is later
+        policy.update()
+        assert policy.threads == 2
