@@ -307,6 +307,11 @@ def _read_data(archive, member):
     return array
 
 
+def count_parameters(layer_sizes):
+    """Weights and biases of a fully connected network: sum of (n_in + 1) * n_out over layers."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
 def _check_layer_sizes(path, sizes):
     if not 2 <= len(sizes) <= MAX_LAYERS or np.any(sizes <= 0):
         raise ModelFormatError(
@@ -314,7 +319,7 @@ def _check_layer_sizes(path, sizes):
             f"size must be a positive integer), got {sizes.tolist()}"
         )
     sizes = tuple(int(s) for s in sizes)
-    count = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    count = count_parameters(sizes)
     if count > MAX_PARAMETERS:
         raise ModelFormatError(
             f"{path}: declares a {'-'.join(map(str, sizes))} network with {count:,} parameters, "

@@ -30,7 +30,7 @@ from .checks import (
 from .data import DATASETS, IMAGE_SHAPE, Dataset, load_dataset
 from .layers import INITS
 from .model import MLP
-from .model_file import MAX_PARAMETERS
+from .model_file import MAX_PARAMETERS, count_parameters
 from .optim import OPTIMIZERS, check_decay_factor, make_optimizer
 from .threads import available_cpus
 from .train import LR_SCHEDULES, Evaluation, History, evaluate, fit
@@ -58,7 +58,7 @@ def _check_train_size(value):
 
 def _check_network_size(layer_sizes):
     """Refuse, before anything is allocated, a network larger than mlp_lib saves and loads."""
-    count = sum((n_in + 1) * n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+    count = count_parameters(layer_sizes)
     if count > MAX_PARAMETERS:
         raise ValueError(
             f"hidden_sizes {layer_sizes[1:-1]} make a {'-'.join(map(str, layer_sizes))} network "

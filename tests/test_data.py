@@ -3,11 +3,11 @@
 import gzip
 import os
 import re
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import peak_memory_of
 
 import mlp_lib.data
 from mlp_lib.data import DATASETS, class_names, dataset_dir, default_data_dir, load_mnist
@@ -131,21 +131,6 @@ def gz_idx(path, header_hex, zero_bytes=0):
         for start in range(0, zero_bytes, 1 << 20):
             f.write(bytes(min(1 << 20, zero_bytes - start)))
     return path
-
-
-def peak_memory_of(function):
-    """Call ``function``; return (what it raised, the most memory it took, in bytes)."""
-    tracemalloc.start()
-    try:
-        try:
-            function()
-        except Exception as exc:  # noqa: BLE001 -- returned to the test, which checks it
-            raised = exc
-        else:
-            raised = None
-        return raised, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_header_promising_millions_of_images_is_refused_before_inflating(

@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import peak_memory_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
@@ -218,21 +219,6 @@ def test_read_idx_of_a_missing_file_raises_file_not_found(tmp_path):
         read_idx(tmp_path / "nope.idx")
 
 
-def peak_memory_of(function):
-    """Call ``function``; return (what it raised, the most memory it took, in bytes)."""
-    tracemalloc.start()
-    try:
-        try:
-            function()
-        except Exception as exc:  # noqa: BLE001 -- returned to the test, which checks it
-            raised = exc
-        else:
-            raised = None
-        return raised, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def gz_with_zeros(path, head, zero_bytes):
     """A .gz file holding ``head`` then ``zero_bytes`` zeros, compressed piece by piece."""
     with gzip.open(path, "wb", compresslevel=1) as f:
@@ -289,7 +275,6 @@ def test_read_idx_header_reads_only_the_header(tmp_path):
 
 @pytest.mark.parametrize("gz", [False, True])
 def test_read_idx_can_convert_while_reading_without_a_copy_in_the_files_type(tmp_path, gz):
-    import tracemalloc
 
     rng = np.random.default_rng(0)
     array = rng.integers(0, 256, size=(3000, 28, 28), dtype=np.uint8)  # 2.4 MB, > 2 chunks

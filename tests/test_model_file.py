@@ -9,11 +9,11 @@ machine; a crafted file is refused in milliseconds.
 import io
 import json
 import os
-import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
+from helpers import peak_memory_of
 
 from mlp_lib.model import MLP, ModelFormatError
 from mlp_lib.model_file import MAX_MEMBERS, MAX_PARAMETERS
@@ -58,13 +58,10 @@ def write_zip(path, members):
 
 def refused(path, match):
     """Load ``path``, expect a ModelFormatError matching ``match``; return the peak memory used."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFormatError, match=match):
-            MLP.load(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    raised, peak = peak_memory_of(lambda: MLP.load(path))
+    with pytest.raises(ModelFormatError, match=match):
+        if raised is not None:
+            raise raised
     return peak
 
 

@@ -4,41 +4,18 @@ import re
 import tomllib
 from pathlib import Path
 
+from helpers import read_environment
+from helpers import split_requirement as split
+
 ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
 
 
 def pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
-def split(requirement):
-    name, spec = REQUIREMENT.match(requirement.strip()).groups()
-    return name.lower().replace("_", "-"), spec.replace(" ", "")
-
-
 def environment_yml():
-    """(conda packages, pip lines) of environment.yml; its layout is simple enough to read by hand."""
-    conda, pip, section = {}, [], None
-    for raw in (ROOT / "environment.yml").read_text().splitlines():
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        if not line.startswith(" "):
-            section = line.split(":", 1)[0]
-            continue
-        item = line.strip()
-        if section != "dependencies" or not item.startswith("- "):
-            continue
-        item = item[2:].strip()
-        if item == "pip:":
-            continue
-        if raw.startswith("      "):  # nested under "- pip:"
-            pip.append(item)
-        else:
-            name, spec = split(item)
-            conda[name] = spec
-    return conda, pip
+    return read_environment(ROOT / "environment.yml")
 
 
 # The extras that make up the course environment. "bench" (PyTorch, scikit-learn) is left out on

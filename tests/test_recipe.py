@@ -4,9 +4,10 @@ validation split; and the one training path, train_recipe."""
 import numpy as np
 import pytest
 
+from mlp_lib.augment import Chain, ElasticDistortion, RandomShift
 from mlp_lib.data import Dataset
 from mlp_lib.presets import PRESETS
-from mlp_lib.recipe import CHECKS, Recipe, split_training_data, train_recipe
+from mlp_lib.recipe import CHECKS, Recipe, build, split_training_data, train_recipe
 
 
 def test_the_default_recipe_describes_itself():
@@ -25,9 +26,6 @@ def test_the_default_recipe_describes_itself():
 
 
 def test_build_chooses_the_augmentation_from_the_recipe():
-    from mlp_lib.augment import Chain, ElasticDistortion, RandomShift
-    from mlp_lib.recipe import build
-
     assert build(Recipe(hidden_sizes=(8,)))[2] is None
     assert repr(build(Recipe(hidden_sizes=(8,), shift=1))[2]) == "RandomShift(max_shift=1)"
     distort = build(Recipe(hidden_sizes=(8,), elastic=34, elastic_sigma=3))[2]

@@ -1,0 +1,52 @@
+"""Small helpers shared by several test files (fixtures live in conftest.py)."""
+
+import re
+import tracemalloc
+
+REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
+
+
+def split_requirement(requirement):
+    """("numpy", ">=1.26") from "numpy >= 1.26": the name lower-cased with "-", the spec unspaced."""
+    name, spec = REQUIREMENT.match(requirement.strip()).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def read_environment(path):
+    """({conda package: version spec}, [pip lines]) of an environment.yml with this project's layout
+    (a "dependencies:" list, pip lines nested under "- pip:"); simple enough to read by hand."""
+    conda, pip, section = {}, [], None
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            section = line.split(":", 1)[0]
+            continue
+        item = line.strip()
+        if section != "dependencies" or not item.startswith("- "):
+            continue
+        item = item[2:].strip()
+        if item == "pip:":
+            continue
+        if raw.startswith("      "):  # nested under "- pip:"
+            pip.append(item)
+        else:
+            name, spec = split_requirement(item)
+            conda[name] = spec
+    return conda, pip
+
+
+def peak_memory_of(function):
+    """Call ``function``; return (what it raised, the most memory it took, in bytes)."""
+    tracemalloc.start()
+    try:
+        try:
+            function()
+        except Exception as exc:  # noqa: BLE001 -- returned to the test, which checks it
+            raised = exc
+        else:
+            raised = None
+        return raised, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
