@@ -12,6 +12,17 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .checks import check_int, check_number
 
 
+def as_images(X, image_shape, who):
+    """Flattened images (N, H*W) seen as (N, H, W); a ValueError naming ``who`` for other shapes."""
+    height, width = image_shape
+    if X.ndim != 2 or X.shape[1] != height * width:
+        raise ValueError(
+            f"{who} expected flattened {height}x{width} images, shape (N, {height * width}), "
+            f"got {X.shape}"
+        )
+    return X.reshape(len(X), height, width)
+
+
 def shift_images(images, dy, dx, max_shift):
     """Move each image by (dy[i], dx[i]) pixels, filling the uncovered border with zeros.
 
@@ -51,19 +62,11 @@ class RandomShift:
         return f"RandomShift(max_shift={self.max_shift})"
 
     def __call__(self, X, rng):
-        n, n_pixels = X.shape
-        height, width = self.image_shape
-        if n_pixels != height * width:
-            raise ValueError(
-                f"RandomShift expected flattened {height}x{width} images, shape "
-                f"(N, {height * width}), got {X.shape}"
-            )
+        images = as_images(X, self.image_shape, "RandomShift")  # (N, H, W), a view
         if self.max_shift == 0:
             return X
-        dy, dx = rng.integers(-self.max_shift, self.max_shift + 1, size=(2, n))  # (N,) each
-        return shift_images(X.reshape(n, height, width), dy, dx, self.max_shift).reshape(
-            n, n_pixels
-        )
+        dy, dx = rng.integers(-self.max_shift, self.max_shift + 1, size=(2, len(X)))  # (N,) each
+        return shift_images(images, dy, dx, self.max_shift).reshape(X.shape)
 
 
 # ---- elastic distortions ----------------------------------------------------------------------
@@ -247,16 +250,9 @@ class ElasticDistortion:
         )
 
     def __call__(self, X, rng):
-        n, n_pixels = X.shape
-        height, width = self.image_shape
-        if n_pixels != height * width:
-            raise ValueError(
-                f"ElasticDistortion expected flattened {height}x{width} images, shape "
-                f"(N, {height * width}), got {X.shape}"
-            )
-        images = X.reshape(n, height, width)
+        images = as_images(X, self.image_shape, "ElasticDistortion")  # (N, H, W), a view
         settings = (self.alpha, self.sigma, self.rotation, self.scale, self.shear)
-        return elastic_distort(images, rng, *settings).reshape(n, n_pixels)
+        return elastic_distort(images, rng, *settings).reshape(X.shape)
 
 
 class Chain:
