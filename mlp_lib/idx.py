@@ -46,6 +46,10 @@ _FIX = "re-download it with `python -m mlp_lib download` or copy a good version 
 # inflates a .gz file 1 MiB at a time, never more than the header promised plus 1 MiB.
 MAX_IDX_BYTES = 512 * 2**20
 CHUNK_BYTES = 2**20
+# Each read asks the file for at most this much: gzip's decompressor makes buffers as large as the
+# read asked for (on Python 3.12 and newer, about twice as large), so a 1 MiB chunk is read in
+# 128 KiB pieces and those buffers stay small on every Python.
+READ_BYTES = 2**17
 
 
 class IDXFormatError(ValueError):
@@ -175,11 +179,11 @@ def _read_header(f, path):
 
 
 def _read_into(f, array):
-    """Fill ``array`` from ``f``, at most CHUNK_BYTES at a time; return the bytes read."""
+    """Fill ``array`` from ``f``, at most READ_BYTES at a time; return the bytes read."""
     view = memoryview(array.reshape(-1).view(np.uint8))  # the array's own bytes
     filled = 0
     while filled < len(view):
-        n = f.readinto(view[filled : filled + CHUNK_BYTES])
+        n = f.readinto(view[filled : filled + READ_BYTES])
         if not n:
             break
         filled += n

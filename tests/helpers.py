@@ -1,9 +1,22 @@
 """Small helpers shared by several test files (fixtures live in conftest.py)."""
 
 import re
+import sys
 import tracemalloc
+from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same reader as a package (the dev extra installs it there)
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
+
+
+def read_pyproject():
+    """The repository's pyproject.toml as a dict (tomllib on Python 3.11+, tomli on 3.10)."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def split_requirement(requirement):

@@ -10,11 +10,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
-from helpers import read_environment
+from helpers import read_environment, read_pyproject
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / ".binder"
@@ -36,7 +35,7 @@ def test_binder_pins_a_python_that_repo2docker_reads_and_the_project_accepts():
     match = REPO2DOCKER_PYTHON.match(line)
     assert match, f"repo2docker ignores {line!r}; write python=3.X"
     major, minor = (int(part) for part in match.group(1).split(".")[:2])
-    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    requires = read_pyproject()["project"]["requires-python"]
     assert requires == ">=3.10" and (major, minor) >= (3, 10)
 
 

@@ -222,11 +222,9 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_console_script_is_declared():
-    import tomllib
-    from pathlib import Path
+    from helpers import read_pyproject
 
-    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
-    assert project["project"]["scripts"]["mlp-lib"] == "mlp_lib.cli:main"
+    assert read_pyproject()["project"]["scripts"]["mlp-lib"] == "mlp_lib.cli:main"
 
 
 def test_evaluate_checks_input_size_against_the_dataset(tmp_path, capsys):

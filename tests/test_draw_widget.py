@@ -107,15 +107,13 @@ def test_probability_bars_colour_the_most_probable_class():
 
 
 def test_a_non_editable_install_ships_the_es_module_and_style_sheet():
-    import tomllib
     from pathlib import Path
+
+    from helpers import read_pyproject
 
     from mlp_lib.draw_widget import STATIC
 
-    root = Path(__file__).resolve().parent.parent
-    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "package-data"
-    ]["mlp_lib"]
+    package_data = read_pyproject()["tool"]["setuptools"]["package-data"]["mlp_lib"]
     for name in ("draw.js", "draw.css"):
         assert (STATIC / name).is_file()
         assert f"static/*{Path(name).suffix}" in package_data

@@ -1,41 +1,56 @@
 """pyproject.toml and environment.yml must describe the same environment."""
 
 import re
-import tomllib
 from pathlib import Path
 
-from helpers import read_environment
+from helpers import read_environment, read_pyproject
 from helpers import split_requirement as split
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pyproject():
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return read_pyproject()["project"]
+
+
+def split_unmarked(requirement):
+    """split() of a requirement without its environment marker: conda's lists have none, so a
+    package that pyproject.toml wants on some Pythons only (tomli on 3.10) is listed for all."""
+    return split(requirement.split(";", 1)[0])
 
 
 def environment_yml():
     return read_environment(ROOT / "environment.yml")
 
 
-# The extras that make up the course environment. "bench" (PyTorch, scikit-learn) is left out on
-# purpose: only benchmarks/ need it, and torch alone is several hundred MB.
+# The extras that make up the course environment. "classroom" (a course server's packages) is a
+# part of "dev", which runs the classroom test, so the course environment holds it too. "bench"
+# (PyTorch, scikit-learn) is left out on purpose: only benchmarks/ need it, and torch alone is
+# several hundred MB.
 COURSE_EXTRAS = ("notebooks", "dev")
+SERVER_EXTRA = "classroom"
 BENCH_INSTALL = 'pip install -e ".[bench]"'
 
 
 def test_environment_yml_lists_exactly_the_course_packages():
     project = pyproject()
-    wanted = dict(split(r) for r in project["dependencies"])
+    wanted = dict(split_unmarked(r) for r in project["dependencies"])
     for extra in COURSE_EXTRAS:
-        wanted.update(split(r) for r in project["optional-dependencies"][extra])
+        wanted.update(split_unmarked(r) for r in project["optional-dependencies"][extra])
     conda, _ = environment_yml()
     listed = {name: spec for name, spec in conda.items() if name not in ("python", "pip")}
     assert listed == wanted
 
 
 def test_every_extra_is_either_in_the_course_environment_or_the_benchmark_extra():
-    assert set(pyproject()["optional-dependencies"]) == {*COURSE_EXTRAS, "bench"}
+    assert set(pyproject()["optional-dependencies"]) == {*COURSE_EXTRAS, SERVER_EXTRA, "bench"}
+
+
+def test_classroom_extra_is_part_of_dev_with_the_same_ranges():
+    extras = pyproject()["optional-dependencies"]
+    dev = dict(split_unmarked(r) for r in extras["dev"])
+    for name, spec in (split_unmarked(r) for r in extras[SERVER_EXTRA]):
+        assert dev.get(name) == spec, f"classroom wants {name}{spec}, dev has {name}{dev.get(name)}"
 
 
 def test_benchmark_extra_stays_out_of_the_course_environment():
@@ -43,8 +58,8 @@ def test_benchmark_extra_stays_out_of_the_course_environment():
     bench = {split(r)[0] for r in project["optional-dependencies"]["bench"]}
     assert bench == {"torch", "scikit-learn"}
     course = {split(r)[0] for r in project["dependencies"]}
-    for extra in COURSE_EXTRAS:
-        course.update(split(r)[0] for r in project["optional-dependencies"][extra])
+    for extra in (*COURSE_EXTRAS, SERVER_EXTRA):
+        course.update(split_unmarked(r)[0] for r in project["optional-dependencies"][extra])
     assert not bench & course
     conda, pip = environment_yml()
     assert not bench & set(conda)

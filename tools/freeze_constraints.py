@@ -1,29 +1,63 @@
-"""Write constraints.txt: the exact version of every package the course installs, as installed here.
+"""Write constraints.txt: the exact version of every package the course installs, on every Python.
 
-    python tools/freeze_constraints.py              # rewrite constraints.txt from this environment
-    python tools/freeze_constraints.py --check      # exit 1 if constraints.txt differs from it
+    python tools/freeze_constraints.py              # rewrite constraints.txt with uv
+    python tools/freeze_constraints.py --upgrade-package tqdm     # let tqdm move to its newest
+    python tools/freeze_constraints.py --check      # exit 1 if this environment differs from it
+    python tools/freeze_constraints.py --check --extras notebooks,classroom   # a course server
 
-The packages are the project's dependencies with its `notebooks` and `dev` extras, followed
-through their own dependencies (the installed metadata says which), each pinned to the version
-installed in the environment this runs in. Run it in the environment that made the stored notebook
-outputs, after `tools/run_notebooks.py`, so that a hub administrator can install exactly those:
+Writing runs `uv pip compile --universal` (uv comes with the dev extra) on pyproject.toml with its
+`notebooks`, `dev` and `classroom` extras: one lock for every Python from the oldest the project
+supports (requires-python) up, on Linux, macOS and Windows. Where a Python cannot have a version
+(its Requires-Python, or a limit in KNOWN_LIMITS below that the metadata does not tell), it gets
+another one on a line of its own with an environment marker:
 
-    pip install ".[notebooks]" -c constraints.txt
+    numpy==2.2.6 ; python_full_version < '3.11'
+    numpy==2.4.6 ; python_full_version >= '3.11'
+
+uv prefers the versions already in constraints.txt, so a package changes only when pyproject.toml,
+a Python or `--upgrade-package` needs it to: on Python 3.11.7 every version stays the one the stored
+notebook outputs were made with. A hub administrator installs exactly those:
+
+    pip install ".[notebooks,classroom]" -c constraints.txt
+
+`--check` compares the environment it runs in with the lines whose markers hold for this
+interpreter: everything the project with those extras needs (the installed metadata says what) must
+be installed, at exactly the version pinned. CI runs it (tests/test_constraints.py) after installing
+with `-c constraints.txt`. It needs neither uv nor the network.
 """
 
 import argparse
+import importlib.util
 import platform
+import subprocess
 import sys
+import tempfile
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same reader as a package (the dev extra installs it there)
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "handwritten-digits-from-scratch"
-EXTRAS = ("notebooks", "dev")
+EXTRAS = ("notebooks", "dev")  # README's install, and what --check expects by default
+LOCKED_EXTRAS = ("notebooks", "dev", "classroom")  # not "bench": torch is no part of the course
 OUTPUT = ROOT / "constraints.txt"
+# What uv cannot read in the packages' metadata, given to it as constraints. nbgrader imports
+# setuptools; before 66.1 setuptools says it runs on any Python >= 3.7, but on 3.12 and newer its
+# pkg_resources fails to import (pkgutil.ImpImporter is gone). So 3.12 and newer need 66.1 or newer,
+# and the older Pythons keep the setuptools their venvs come with (65.5.0 on 3.11.7, with which the
+# notebook outputs were made): given only the first line, uv would keep two versions the first time
+# and, preferring one for all where one fits, move 3.10 and 3.11 to 3.12's the next.
+KNOWN_LIMITS = [
+    "setuptools>=66.1 ; python_version >= '3.12'",
+    "setuptools<66.1 ; python_version < '3.12'",
+]
 
 
 def applies(requirement, extras):
@@ -47,7 +81,8 @@ def pinned_closure(project=PROJECT, extras=EXTRAS):
         except PackageNotFoundError:
             raise SystemExit(
                 f"{name} is needed by {project}[{','.join(extras)}] but is not installed here; "
-                f'install the course first: pip install -e ".[notebooks,dev]"'
+                f'install the course first: pip install -e ".[{",".join(extras)}]" -c constraints.txt'
+                " (or, if it was installed with other extras, name them: --extras notebooks,classroom)"
             ) from None
         if canonicalize_name(name) != canonicalize_name(project):
             versions[canonicalize_name(dist.metadata["Name"])] = dist.version
@@ -59,42 +94,147 @@ def pinned_closure(project=PROJECT, extras=EXTRAS):
 
 
 def pins(text):
-    """The `name==version` lines of a constraints file, comments left out."""
+    """The pin lines of a constraints file (`name==version`, maybe `; marker`), comments left out."""
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 
-def render(versions):
+def pins_here(text):
+    """{canonical name: version} of the pins whose markers hold for this interpreter."""
+    versions = {}
+    for line in pins(text):
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        name = canonicalize_name(requirement.name)
+        if name in versions:
+            raise SystemExit(f"constraints.txt pins {name} twice for this Python: {line}")
+        (specifier,) = requirement.specifier  # one "==" each
+        versions[name] = specifier.version
+    return versions
+
+
+def differences(pinned, installed):
+    """One line per package that `installed` has at another version than `pinned`, or unpinned."""
+    lines = []
+    for name in sorted(installed):
+        if name not in pinned:
+            lines.append(f"  {name}=={installed[name]} is installed but not pinned for this Python")
+        elif pinned[name] != installed[name]:
+            lines.append(f"  {name}=={installed[name]} is installed, the pin is {pinned[name]}")
+    return lines
+
+
+def oldest_python():
+    """The oldest Python the lock covers: "3.10" from pyproject.toml's requires-python ">=3.10"."""
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    if not requires.startswith(">="):
+        raise SystemExit(
+            f'requires-python must be ">=3.X" for the lock to start there, got {requires!r}'
+        )
+    return requires.removeprefix(">=")
+
+
+def uv(*args):
+    """Run the uv that the dev extra installed beside this Python; its standard output."""
+    if importlib.util.find_spec("uv") is None:
+        raise SystemExit(
+            'uv is not installed here; it comes with the dev extra: pip install -e ".[notebooks,dev]" '
+            "-c constraints.txt"
+        )
+    command = [sys.executable, "-m", "uv", *args]
+    result = subprocess.run(command, stdout=subprocess.PIPE, text=True)  # uv's messages: stderr
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit code {result.returncode}); see above")
+    return result.stdout
+
+
+def lock(previous, upgrade=()):
+    """The pin lines uv resolves for LOCKED_EXTRAS on every Python, preferring `previous`'s pins."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "constraints.txt"
+        output.write_text(previous)  # uv keeps the versions of the file it writes, where it can
+        limits = Path(folder) / "known-limits.txt"
+        limits.write_text("\n".join(KNOWN_LIMITS) + "\n")
+        options = [f"--extra={extra}" for extra in LOCKED_EXTRAS]
+        options += [f"--constraints={limits}"]
+        options += [f"--upgrade-package={name}" for name in upgrade]
+        uv(
+            "pip",
+            "compile",
+            str(ROOT / "pyproject.toml"),
+            *options,
+            "--universal",  # one file for every Python and platform, with markers where they differ
+            f"--python-version={oldest_python()}",  # with --universal: the oldest Python covered
+            "--fork-strategy=requires-python",  # a Python gets another version only if it must
+            "--no-annotate",
+            "--no-header",
+            "--quiet",
+            f"--output-file={output}",
+        )
+        return pins(output.read_text())
+
+
+def render(lines, uv_version):
     """The text of constraints.txt."""
     header = [
         "# Exact versions of every package the course installs (the project's dependencies with its",
-        "# notebooks and dev extras, and theirs): the ones the stored notebook outputs were made with.",
-        f"# Made by `python tools/freeze_constraints.py` with Python {platform.python_version()} on "
-        f"{platform.system()} {platform.machine()}.",
-        '# Use: pip install -e ".[notebooks,dev]" -c constraints.txt  (or ".[notebooks]" for students)',
+        "# notebooks, dev and classroom extras, and theirs), for every Python from "
+        f"{oldest_python()} up on Linux,",
+        "# macOS and Windows. A line with a marker (`; python_full_version < '3.11'`) holds only where",
+        "# the marker is true: where a Python cannot install or run a version, it gets another one.",
+        "# On Python 3.11.7 these are the versions the stored notebook outputs were made with.",
+        f"# Made by `python tools/freeze_constraints.py` ({uv_version}: uv pip compile --universal),",
+        "# which keeps these versions unless pyproject.toml or a Python needs others.",
+        '# Use: pip install -e ".[notebooks,dev]" -c constraints.txt  (or ".[notebooks]" for students,',
+        '# ".[notebooks,classroom]" for a course server)',
     ]
-    return "\n".join(header + [f"{name}=={versions[name]}" for name in sorted(versions)]) + "\n"
+    return "\n".join(header + lines) + "\n"
+
+
+def check(path, extras):
+    """0 if this environment holds exactly the versions `path` pins for this Python, else 1."""
+    current = path.read_text() if path.is_file() else ""
+    wrong = differences(pins_here(current), pinned_closure(extras=extras))
+    if wrong:
+        print(
+            f"{path} (for Python {platform.python_version()}) differs from this environment:",
+            *wrong,
+            f'reinstall with pip install -e ".[{",".join(extras)}]" -c {path.name}, or rewrite it '
+            "with python tools/freeze_constraints.py",
+            sep="\n",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{path} matches this environment (Python {platform.python_version()})")
+    return 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--check", action="store_true", help="compare with constraints.txt instead of writing it"
+        "--check", action="store_true", help="compare this environment with the file instead"
+    )
+    parser.add_argument(
+        "--extras",
+        default=",".join(EXTRAS),
+        help="with --check: the extras this environment was installed with (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="let this package move to its newest version (may be given more than once)",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default: constraints.txt")
     args = parser.parse_args(argv)
-    text = render(pinned_closure())
     if args.check:
-        current = args.output.read_text() if args.output.is_file() else ""
-        if pins(current) != pins(text):
-            print(
-                f"{args.output} differs from this environment; run python tools/freeze_constraints.py",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.output} matches this environment")
-        return 0
+        return check(args.output, tuple(args.extras.split(",")))
+    previous = args.output.read_text() if args.output.is_file() else ""
+    lines = lock(previous, args.upgrade_package)
+    text = render(lines, " ".join(uv("--version").split()[:2]))  # "uv 0.13.9"
     args.output.write_text(text)
-    print(f"wrote {args.output}: {len(text.splitlines()) - 4} packages")
+    print(f"wrote {args.output}: {len(lines)} lines")
     return 0
 
 
