@@ -4,17 +4,57 @@ and the small datasets the tests train and load, made one way each:
 - ``make_tiny_dataset``: random images and labels written as real IDX files under ``tmp_path``
   (for the loaders); ``tiny_data_dir``: both splits of both datasets, ready to load;
 - ``blobs``: separable clusters in a few dimensions (any working network learns them at once);
-- ``mnist_sample``: the first 500 real MNIST test images, for tests that need real digits.
+- ``mnist_sample``: the first 500 real MNIST test images, for tests that need real digits;
+- ``browser`` and ``page``: Debian's Chromium driven by Playwright, one browser for the whole run
+  (Playwright's sync API allows one at a time), for tests/browser/ and tests/classroom/. Without
+  chromium or playwright they are skipped with the reason, except in CI (the variable CI set),
+  where that is an error: CI installs both and must never skip a browser test silently.
 """
+
+import os
 
 import matplotlib
 import numpy as np
 import pytest
+from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browser_missing, skip_or_fail
 
 from mlp_lib.data import DATASETS, load_mnist
 from mlp_lib.idx import write_idx
 
 matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    reason = browser_missing()
+    if reason:
+        skip_or_fail(reason, "the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": str(tmp_path_factory.mktemp("chromium-home"))},
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1900})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    yield tab
+    context.close()
 
 
 @pytest.fixture

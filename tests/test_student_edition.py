@@ -1,7 +1,7 @@
 """tools/make_student_edition.py: the student edition has no solutions, and nbgrader grades it.
 
-The solution text is found here with our own simple parsing of the teacher notebooks' JSON, not
-with the tool's functions, so that a bug in the tool cannot hide itself. The last test runs real
+The solution text is found with our own simple parsing of the teacher notebooks' JSON
+(tests/solutions.py), not with the tool's functions, so that a bug in the tool cannot hide itself. The last test runs real
 nbgrader (generate_assignment, then autograde) on notebooks 02-07 in a temporary course folder.
 """
 
@@ -21,49 +21,17 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import make_student_edition as tool  # noqa: E402
-
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.S | re.M)
-DETAILS = re.compile(r"<details>(.*?)</details>", re.S)
-STUB = "# YOUR CODE HERE\n{indent}raise NotImplementedError()"
-
-
-def teacher(path):
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def source(cell):
-    return "".join(cell["source"])
-
-
-def hidden_parts(cell):
-    """The parts of a teacher cell that students must not see: solution regions, folded solutions."""
-    text = source(cell)
-    return REGION.findall(text) + (DETAILS.findall(text) if cell["cell_type"] == "markdown" else [])
-
-
-def visible_text(nb):
-    """Everything of a teacher notebook that students may see: its cells minus the hidden parts."""
-    return "\n".join(DETAILS.sub("", REGION.sub("", source(cell))) for cell in nb["cells"])
-
-
-def distinctive_lines():
-    """Every line of a solution that does not also appear in the text given to students.
-
-    A line such as `exp = np.exp(z)` is both in a solution (stable_softmax) and in code shown on
-    purpose (naive_softmax); `X_std = (X_train - 0.1307) / 0.3081` is in a solution and in the
-    question that asks for it. Such lines cannot tell whether a solution leaked; every other can.
-    """
-    nbs = [teacher(path) for path in NOTEBOOKS]
-    given = "\n".join(visible_text(nb) for nb in nbs)
-    lines = {
-        line.strip()
-        for nb in nbs
-        for cell in nb["cells"]
-        for part in hidden_parts(cell)
-        for line in part.splitlines()
-    }
-    return sorted(line for line in lines if len(line) > 8 and line not in given)
+from solutions import (  # noqa: E402
+    DETAILS,
+    NOTEBOOKS,
+    REGION,
+    STUB,
+    distinctive_lines,
+    fill_in,
+    leaked_lines,
+    source,
+    teacher,
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +72,7 @@ def test_no_solution_text_appears_in_the_student_edition(edition):
     everything = "\n".join(source(c) for path in NOTEBOOKS for c in student(edition, path)["cells"])
     assert "BEGIN SOLUTION" not in everything and "END SOLUTION" not in everything
     assert "<details>" not in everything and "<summary>" not in everything
-    leaked = [line for line in distinctive_lines() if line in everything]
-    assert leaked == []
+    assert leaked_lines([everything]) == []
 
 
 def test_outputs_execution_counts_and_widget_state_are_cleared(edition):
@@ -329,13 +296,7 @@ def test_the_unfilled_edition_answers_not_written_yet_without_a_traceback(editio
 def test_stubs_filled_with_the_right_code_make_every_later_cell_run(edition, tmp_path):
     path = ROOT / "notebooks" / "03_relu_and_softmax_cross_entropy.ipynb"
     nb = nbformat.read(edition / path.name, as_version=4)
-    for cell, original in zip(nb.cells, kept_cells(teacher(path)), strict=True):
-        for region in REGION.finditer(source(original)):  # the student types in the solution
-            body = region.group(1)
-            indent = re.match(r"[ \t]*", region.group(0)).group(0)
-            cell.source = cell.source.replace(
-                STUB.format(indent=indent), body.strip("\n").lstrip(" \t"), 1
-            )
+    assert fill_in(nb, teacher(path)) >= 5  # the student types in the solutions
     assert "NotImplementedError" not in "".join(c.source for c in nb.cells)
     execute(nb, edition)
     for cell in nb.cells:

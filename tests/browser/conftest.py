@@ -18,34 +18,19 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from chromium import browser_missing, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 BIN = Path(sys.executable).parent  # the venv's jupyter and voila
-CHROMIUM = (
-    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-dev-shm-usage",
-]
 SERVER_START_SECONDS = 90
 
 
 def missing_requirement():
     """Why the browser tests cannot run here, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed: pip install -e '.[dev]' (its browser download is not needed)"
-    if not CHROMIUM or not os.access(CHROMIUM, os.X_OK):
-        return "chromium not found: apt-get install chromium (or set CHROMIUM_PATH)"
+    reason = browser_missing()
+    if reason:
+        return reason
     for tool in ("jupyter", "voila"):
         if not (BIN / tool).exists():
             return f"{tool} is not installed next to {Path(sys.executable).name}: pip install -e '.[notebooks]'"
@@ -55,16 +40,8 @@ def missing_requirement():
 @pytest.fixture(scope="session")
 def browser_ready():
     reason = missing_requirement()
-    if reason and os.environ.get("CI"):
-        pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
     if reason:
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def artifacts():
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+        skip_or_fail(reason, "the browser tests")
 
 
 @pytest.fixture(scope="session")
@@ -189,27 +166,3 @@ def voila_app(served):
 def voila(voila_app):
     """Voilà serving the copy of the playground notebook as an app; yields its url."""
     return voila_app("07_playground.ipynb")
-
-
-@pytest.fixture(scope="session")
-def browser(served, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            env={**os.environ, "HOME": str(tmp_path_factory.mktemp("chromium-home"))},
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1900})
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    yield tab
-    context.close()
