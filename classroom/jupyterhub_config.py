@@ -1,67 +1,88 @@
-"""JupyterHub for a small course (20-40 students) on one Linux server: "Handwritten digits from scratch".
+"""JupyterHub for a course (20-40 students) on one Linux server: "Handwritten digits from scratch".
 
-    sudo python3 -m venv /opt/course && sudo /opt/course/bin/pip install "/srv/handwritten-digits[notebooks]" jupyterhub configurable-http-proxy
+    sudo /usr/bin/python3 -m venv /opt/course
+    sudo /opt/course/bin/pip install "/srv/handwritten-digits[notebooks,classroom]" -c /srv/handwritten-digits/constraints.txt
     cd /srv/jupyterhub && sudo /opt/course/bin/jupyterhub -f /srv/handwritten-digits/classroom/jupyterhub_config.py
 
-(see classroom/README.md). What it sets up:
+(classroom/README.md has every step; tests/classroom/ runs this file as it is, with real accounts.)
+What it sets up:
 
-- Students log in with an account on the server (PAM, the hub's default authenticator); the
-  teacher is the hub's administrator and can add students from the admin page, which creates
-  their accounts. An optional `students.txt` beside this file (one name a line) lists who may log in.
-- Each student gets a Jupyter server of their own, a local process running as that student
-  (LocalProcessSpawner), in their home folder, started from the same Python as the hub, where the
-  course package is installed once (`pip install .`, not editable).
-- Before a student's server starts for the first time, they get a working folder
-  `~/handwritten-digits/` holding their own copy of the notebooks (their edits are theirs and are
-  never overwritten; a notebook the teacher adds later is copied in at the next start) and links to
-  the course's shared, read-only `data/`, `models/` and `results/`. JupyterLab opens on it.
-- Each kernel's NumPy threads are set by mlp_lib itself (many students share few cores).
-- Kernels nobody has used for 30 minutes are shut down: each notebook's kernel holds 0.1-1.3 GB
-  (table in classroom/README.md), and a student who has moved on to the next notebook usually
-  leaves the previous one running.
+- **Logins.** Students choose their password the first time they log in (FirstUseAuthenticator,
+  as The Littlest JupyterHub does); nobody needs a password set by root. Only names the teacher
+  added can log in: the teacher (COURSE_TEACHER, "teacher" by default) from the start, students
+  added on the admin page or listed in classroom/students.txt (one name a line). Each name gets a
+  system account on the server when it is added (its password locked: no ssh, only the hub).
+- **A Jupyter server per person**, a local process running as that account (LocalProcessSpawner),
+  from the hub's own Python, where the course is installed once.
+- **The hand-out.** Before a server starts, classroom/handout.py runs *as that person* and gives
+  ``~/handwritten-digits/`` the student edition (stubs, no solutions; the teacher gets the teacher
+  edition and an nbgrader course folder), writing only what is missing, so nobody's work is ever
+  overwritten, with links to the shared read-only data/, models/ and results/.
+- **Privacy.** Homes are made private (0700): classmates cannot read each other's work.
+- **nbgrader.** The exchange folder (COURSE_EXCHANGE, /srv/nbgrader/exchange by default) is
+  created with mode 1777; every server reads classroom/jupyter/common/ (course id, exchange) and its
+  role's folder: the formgrader and the assignment editor only for the teacher.
+- **Kernels idle for 30 minutes are shut down**; BLAS threads are mlp_lib's own policy.
 
-The course folder is the repository this file lives in, or $COURSE_DIR if set. Everything here
-works with any JupyterHub >= 5; test-only settings (a dummy login, ports, a temporary home) are not
-in this file: tests/classroom/ loads it and overrides those.
+The course folder is the repository this file lives in. Everything here works with JupyterHub >= 5.
 """
 
+import asyncio
 import os
 import pwd
-import shutil
+import stat
 import sys
 from pathlib import Path
+
+from firstuseauthenticator import FirstUseAuthenticator
+from jupyterhub.auth import LocalAuthenticator
 
 c = get_config()  # noqa: F821 -- JupyterHub defines get_config() when it reads this file
 
 # ---------- the course ----------
 HERE = Path(__file__).resolve().parent
-COURSE_DIR = Path(os.environ.get("COURSE_DIR", HERE.parent))  # holds notebooks/ and data/
-STUDENT_FOLDER = "handwritten-digits"  # in each student's home
-SHARED = ("data", "models", "results")  # read-only for students: linked, not copied
+COURSE_DIR = HERE.parent  # the clone: notebooks/, data/, models/, tools/, classroom/
+STUDENT_FOLDER = "handwritten-digits"  # in each home
 TEACHER = os.environ.get("COURSE_TEACHER", "teacher")
+EXCHANGE = Path(os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
+BIN = Path(sys.executable).parent  # the hub's venv: jupyterhub-singleuser, nbgrader, python
+HANDOUT_SECONDS = 120
+
 
 # ---------- who can log in ----------
-c.JupyterHub.authenticator_class = "pam"  # the server's own accounts and passwords
+class CourseAuthenticator(FirstUseAuthenticator, LocalAuthenticator):
+    """FirstUseAuthenticator's logins, with LocalAuthenticator's system accounts for new names."""
+
+
+c.JupyterHub.authenticator_class = CourseAuthenticator
 c.Authenticator.admin_users = {TEACHER}
-c.LocalAuthenticator.create_system_users = True  # "Add users" on the admin page creates accounts
+# Only names already known to the hub (the teacher, students.txt, the admin page) can log in; a new
+# name typed into the login form does not create an account.
+c.FirstUseAuthenticator.create_users = False
+c.Authenticator.allow_existing_users = True  # names added on the admin page may log in
+c.LocalAuthenticator.create_system_users = True  # each name gets an account (adduser, 0700 home)
 students_file = HERE / "students.txt"
 if students_file.is_file():
     c.Authenticator.allowed_users = {
         name.strip() for name in students_file.read_text().splitlines() if name.strip()
     }
+c.JupyterHub.template_vars = {
+    "announcement_login": (
+        "First time here? Type your user name and choose a password (at least 7 characters): "
+        "it becomes your password for this course."
+    )
+}
 
 # ---------- the proxy ----------
-# The configurable-http-proxy installed beside this Python (PyPI's pure-Python one, or conda-forge's
-# Node.js one in a conda environment), found even when the environment is not activated; else the
-# one on PATH (e.g. `npm install -g configurable-http-proxy`).
-proxy = Path(sys.executable).with_name("configurable-http-proxy")
+# The configurable-http-proxy installed beside this Python (PyPI's pure-Python one), found even when
+# the environment is not activated; else the one on PATH (`npm install -g configurable-http-proxy`).
+proxy = BIN / "configurable-http-proxy"
 if proxy.is_file():
     c.ConfigurableHTTPProxy.command = [str(proxy)]
 
-# ---------- one Jupyter server per student ----------
+# ---------- one Jupyter server per person ----------
 c.JupyterHub.spawner_class = "localprocess"  # a process on this machine, as the student
-# The students' servers use the hub's own Python, where the course package is installed.
-c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]  # the hub's Python, with the course installed
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = f"/lab/tree/{STUDENT_FOLDER}/notebooks"
 # A busy machine (30 students starting at 9:00) starts servers slowly: wait longer than the default.
@@ -74,57 +95,111 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_interval=300",
     "--MappingKernelManager.cull_connected=True",
 ]
-# No BLAS thread settings here: mlp_lib sets them itself (one thread, more only while a training
-# finds CPUs free; see mlp_lib/threads.py). With more students than cores, NumPy's default (one
-# OpenBLAS thread per core in every kernel) made notebook 05 take about 520 s per student instead
-# of about 58 s (4 students on 2 cores, tests/classroom/, before the library had its policy).
 
 
-def student_home(spawner):
-    """The home folder of the student whose server is starting."""
-    home = getattr(spawner, "home_dir", "")  # SimpleLocalProcessSpawner (tests) has one
-    return Path(home) if home else Path(pwd.getpwnam(spawner.user.name).pw_dir)
+def role(spawner):
+    """ "teacher" for the hub's administrators, "student" for everyone else."""
+    return "teacher" if spawner.user.admin else "student"
 
 
-def give_to_student(paths, name):
-    """chown the given files and folders to the student `name`, when the hub runs as root."""
-    if os.geteuid() != 0:
-        return
+def jupyter_config_path(spawner):
+    """The course's Jupyter settings: the role's folder first (it wins), then the common one."""
+    folders = (HERE / "jupyter" / role(spawner), HERE / "jupyter" / "common")
+    return os.pathsep.join(str(folder) for folder in folders)
+
+
+c.Spawner.environment = {
+    # Terminals find the hub's python, jupyter and nbgrader first.
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+    # MNIST wherever a notebook runs (an nbgrader assignment, a copy in another folder).
+    "MLP_LIB_DATA_DIR": str(COURSE_DIR / "data"),
+    "COURSE_EXCHANGE": str(EXCHANGE),
+    "JUPYTER_CONFIG_PATH": jupyter_config_path,
+}
+# No BLAS thread settings: mlp_lib sets them itself (one thread, more only while a training finds
+# CPUs free; see mlp_lib/threads.py). With more students than cores, NumPy's default (one OpenBLAS
+# thread per core in every kernel) made notebook 05 about 9 times slower (tests/classroom/).
+
+
+# ---------- before a server starts: the account, the exchange, the hand-out ----------
+def login_defs(key, default):
+    """A number from /etc/login.defs (UID_MIN, UID_MAX), or the default."""
+    try:
+        for line in Path("/etc/login.defs").read_text().splitlines():
+            fields = line.split()
+            if len(fields) == 2 and fields[0] == key and fields[1].isdigit():
+                return int(fields[1])
+    except OSError:
+        pass
+    return default
+
+
+def person_account(name):
+    """The system account of a hub user, refused if it belongs to the system (root, daemons)."""
     try:
         account = pwd.getpwnam(name)
-    except KeyError:  # not a system account (SimpleLocalProcessSpawner): nothing to hand over
-        return
-    for path in paths:
-        os.lchown(path, account.pw_uid, account.pw_gid)
+    except KeyError:
+        raise RuntimeError(
+            f"there is no account {name!r} on this server; add the name on the admin page "
+            "(the hub creates the account) or create it with useradd -m"
+        ) from None
+    low, high = login_defs("UID_MIN", 1000), login_defs("UID_MAX", 60000)
+    if not low <= account.pw_uid <= high:
+        raise RuntimeError(
+            f"{name!r} is a system account (uid {account.pw_uid}, outside {low}-{high}); a course "
+            "server never runs notebooks as it: give this person another name"
+        )
+    if not Path(account.pw_dir).is_dir():
+        raise RuntimeError(f"{name}'s home folder {account.pw_dir} does not exist; create it")
+    return account
 
 
-def copy_course_to_student(spawner):
-    """Before a server starts: the student's own copy of notebooks/, and links to the shared folders.
-
-    Copies only what the student does not have yet, so their work is never overwritten.
-    """
-    folder = student_home(spawner) / STUDENT_FOLDER
-    notebooks = folder / "notebooks"
-    created = [path for path in (folder.parent, folder, notebooks) if not path.exists()]
-    notebooks.mkdir(parents=True, exist_ok=True)
-    for source in sorted((COURSE_DIR / "notebooks").iterdir()):
-        target = notebooks / source.name
-        if source.is_file() and not source.name.startswith(".") and not target.exists():
-            shutil.copy2(source, target)
-            created.append(target)
-    for name in SHARED:
-        link = folder / name
-        if (COURSE_DIR / name).is_dir() and not link.is_symlink() and not link.exists():
-            link.symlink_to(COURSE_DIR / name, target_is_directory=True)
-            created.append(link)
-    give_to_student(created, spawner.user.name)
+def make_home_private(account):
+    """chmod 0700 the home folder: useradd -m on Debian makes it 0755, readable by classmates."""
+    home = Path(account.pw_dir)
+    info = home.lstat()
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == account.pw_uid and info.st_mode & 0o077:
+        os.chmod(home, stat.S_IMODE(info.st_mode) & 0o700)
 
 
-c.Spawner.pre_spawn_hook = copy_course_to_student
+def make_exchange():
+    """nbgrader's exchange: everyone may create in it, nobody may delete what is not theirs."""
+    EXCHANGE.mkdir(parents=True, exist_ok=True)
+    os.chmod(EXCHANGE, 0o1777)
+
+
+async def hand_out(spawner):
+    """Give the person their edition, as them: a hand-out running as root could be led by a link
+    in their folder to write anywhere."""
+    account = person_account(spawner.user.name)
+    make_home_private(account)
+    make_exchange()
+    process = await asyncio.create_subprocess_exec(
+        str(BIN / "python"),
+        str(HERE / "handout.py"),
+        f"{account.pw_dir}/{STUDENT_FOLDER}",
+        "--edition",
+        role(spawner),
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
+        cwd=account.pw_dir,
+        env={"HOME": account.pw_dir, "PATH": os.defpath, "LANG": "C.UTF-8"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), HANDOUT_SECONDS)
+    message = output.decode(errors="replace").strip()
+    if process.returncode != 0:
+        raise RuntimeError(f"the course hand-out for {spawner.user.name} failed: {message}")
+    spawner.log.info("%s: %s", spawner.user.name, message)
+
+
+c.Spawner.pre_spawn_hook = hand_out
 
 # ---------- idle servers (a note) ----------
 # Kernels are culled above. To also stop whole servers of students who left (each idle server
-# still holds about 100 MB), install jupyterhub-idle-culler (pip install jupyterhub-idle-culler)
+# still holds about 150 MB), install jupyterhub-idle-culler (pip install jupyterhub-idle-culler)
 # and uncomment; it asks the hub's REST API for last activity and stops servers idle for an hour.
 # c.JupyterHub.load_roles = [
 #     {

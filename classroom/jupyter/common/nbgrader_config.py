@@ -1,0 +1,20 @@
+"""nbgrader's settings for everyone on the course server, teacher and students alike.
+
+Every Jupyter server the hub starts reads this folder (JUPYTER_CONFIG_PATH, set by
+classroom/jupyterhub_config.py), and so do the nbgrader commands typed in its terminals.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 -- nbgrader defines get_config() when it reads this file
+
+c.CourseDirectory.course_id = "digits"
+# The exchange: the teacher releases into it, students fetch from it and submit into it. The hub
+# creates it (mode 1777) before the first server starts; COURSE_EXCHANGE says where (the hub sets it).
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange")
+# A fetched assignment lands beside the notebooks, in ~/handwritten-digits/ASSIGNMENT, where
+# ../data and ../models lead to the course's shared folders (nbgrader's default is the home folder).
+c.Exchange.assignment_dir = os.path.expanduser("~/handwritten-digits")
+# Seconds per cell when nbgrader runs a notebook (autograde, Validate); its default of 30 is short
+# for notebook 04's gradient check on a busy server.
+c.Execute.timeout = 120
