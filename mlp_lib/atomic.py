@@ -8,13 +8,31 @@ The bytes go to a temporary file beside the target, which is then renamed over i
 (``os.replace``). The temporary file is named ``.<name>.<pid>-<random>.tmp``: if a process is
 killed while writing, the next write to the same target removes what it left behind (only files
 of that pattern whose process no longer runs, so a save in progress elsewhere is never touched).
+
+A file name has at most 255 bytes, and the temporary name adds up to 25. So a target whose name
+is too long for that gets a temporary name that shortens it and adds 8 characters of its hash
+(``.<first 221 bytes>~1a2b3c4d.<pid>-<random>.tmp``): every name the system accepts as a target
+can be written, and the temporary files are still those of this one target. Every step works
+inside the target's folder, opened once, so a temporary name never makes a path longer either.
+``check_output_path`` says before any work why a path can never be written.
 """
 
+import errno
+import hashlib
 import os
 import re
 import secrets
+import stat
 from contextlib import contextmanager
 from pathlib import Path
+
+from .checks import NAME_MAX, path_length_problem, special_file_kind, unreadable_reason
+
+# What a temporary name adds after the (maybe shortened) target name: ".<pid>-<8 hex>.tmp", with
+# a pid of up to 10 digits; and a leading "." (a hidden file).
+TEMPORARY_SUFFIX_BYTES = len(".4294967295-0123abcd.tmp")
+HASH_BYTES = len("~0123abcd")
+FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class OutputPathError(OSError):
@@ -24,31 +42,70 @@ class OutputPathError(OSError):
 def check_output_path(path, what="file"):
     """Raise ``OutputPathError`` now, before any work, if ``path`` cannot be written later.
 
-    Checks that the folder exists and is writable and that ``path`` is not itself a folder. The
-    message names ``path`` and says what to do.
+    Checks that the name and the path are not longer than the system allows, that ``path`` is not
+    a folder, a FIFO, a device or a socket (writing would replace it), and that its folder exists
+    and is writable. The message names ``path`` and says what to do.
     """
     path = Path(path)
-    folder = path.parent
-    if path.is_dir():
+    cannot = f"cannot write the {what} to {path}"
+    too_long = path_length_problem(path)
+    if too_long:
+        raise OutputPathError(f"{cannot}: {too_long}; choose a shorter name")
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # not there yet; its folder is checked below
+        mode = None
+    except OSError as exc:  # e.g. a symbolic link that points to itself
+        raise OutputPathError(f"{cannot}: {unreadable_reason(path, exc)}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OutputPathError(f"{cannot}: it is a folder; give a file name, e.g. {path / 'out'}")
+    kind = None if mode is None else special_file_kind(mode)
+    if kind is not None:
         raise OutputPathError(
-            f"cannot write the {what} to {path}: it is a folder; give a file name, e.g. "
-            f"{path / 'out'}"
+            f"{cannot}: it is {kind}, not a regular file, and writing would replace it; "
+            f"remove it or choose another name"
         )
-    if not folder.is_dir():
+    folder = path.parent
+    if os.path.exists(folder) and not os.path.isdir(folder):
         raise OutputPathError(
-            f"cannot write the {what} to {path}: the folder {folder} does not exist; "
+            f"{cannot}: {folder} is a file, not a folder; choose a path in a folder"
+        )
+    if not os.path.isdir(folder):
+        raise OutputPathError(
+            f"{cannot}: the folder {folder} does not exist; "
             f"create it first (mkdir -p {folder}) or choose another path"
         )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputPathError(
-            f"cannot write the {what} to {path}: the folder {folder} is not writable; "
-            f"choose a folder you can write to"
+            f"{cannot}: the folder {folder} is not writable; choose a folder you can write to"
         )
     return path
 
 
-def _temporary_name(path):
-    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+def temporary_name(name, longest=NAME_MAX):
+    """A temporary name for the target ``name`` that fits in ``longest`` bytes (see the top).
+
+    ``.m.npz.12345-1a2b3c4d.tmp`` for ``m.npz``; the random part differs on every call.
+    """
+    return f"{_temporary_prefix(name, longest)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+
+
+def _temporary_prefix(name, longest):
+    """``"." + name``, or, if that leaves too little room, its start and a hash of all of it."""
+    room = longest - 1 - TEMPORARY_SUFFIX_BYTES  # bytes the target's name may take
+    if len(os.fsencode(name)) <= room:
+        return f".{name}"
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
+    start = name[: room - HASH_BYTES]
+    while len(os.fsencode(start)) > room - HASH_BYTES:  # cut whole characters: "é" is 2 bytes
+        start = start[:-1]
+    return f".{start}~{digest}"
+
+
+def _temporary_pattern(name, longest):
+    """The names ``temporary_name(name, longest)`` can give, with the pid as group 1."""
+    prefix = re.escape(_temporary_prefix(name, longest))
+    return re.compile(rf"{prefix}\.([1-9]\d{{0,9}})-[0-9a-f]{{8}}\.tmp")
 
 
 def _process_is_running(pid):
@@ -62,6 +119,14 @@ def _process_is_running(pid):
     return True
 
 
+def _folder_name_max(folder):
+    """The longest name (bytes) in the open folder ``folder`` (a file descriptor)."""
+    try:
+        return os.fpathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return NAME_MAX
+
+
 def remove_stale_temporary_files(path):
     """Delete the temporary files an interrupted write to ``path`` left (their process is gone).
 
@@ -69,45 +134,100 @@ def remove_stale_temporary_files(path):
     (``.model.npz.12345-1a2b3c4d.tmp`` for ``model.npz``); returns the files removed.
     """
     path = Path(path)
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.([1-9]\d{{0,9}})-[0-9a-f]{{8}}\.tmp")
     try:
-        candidates = list(path.parent.iterdir())
+        folder = os.open(path.parent, FOLDER_FLAGS)
     except OSError:  # a missing folder: nothing to clean, and the write will say what is wrong
+        return []
+    try:
+        return [path.parent / name for name in _remove_stale(folder, path.name)]
+    finally:
+        os.close(folder)
+
+
+def _remove_stale(folder, name):
+    """``remove_stale_temporary_files`` inside the open folder ``folder``; the names removed."""
+    pattern = _temporary_pattern(name, _folder_name_max(folder))
+    try:
+        candidates = os.listdir(folder)
+    except OSError:
         return []
     removed = []
     for candidate in candidates:
-        match = pattern.fullmatch(candidate.name)
+        match = pattern.fullmatch(candidate)
         if match and not _process_is_running(int(match[1])):
             try:
-                candidate.unlink(missing_ok=True)
+                os.unlink(candidate, dir_fd=folder)
             except OSError:  # e.g. a folder of that name: not ours to remove
                 continue
             removed.append(candidate)
     return removed
 
 
+def write_error(path, exc):
+    """The ``OutputPathError`` for the ``OSError`` ``exc`` raised while writing ``path``: it names
+    ``path`` (never a temporary name) and the real cause, a full disk or what
+    ``check_output_path`` finds now (the folder was deleted, ...)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        full = "the disk is full" if exc.errno == errno.ENOSPC else "your disk quota is used up"
+        return OutputPathError(
+            f"cannot write {path}: {full} ({exc.strerror}); free some space, or choose a folder "
+            f"on another disk"
+        )
+    try:
+        check_output_path(path)  # a clearer reason, if there is one (its folder was deleted, ...)
+    except OutputPathError as clearer:
+        return clearer
+    return OutputPathError(f"cannot write {path}: {unreadable_reason(path, exc)}")
+
+
 @contextmanager
 def atomic_file(path):
     """Open a temporary file beside ``path`` for writing; rename it to ``path`` when the block ends.
 
-    If the block raises, the temporary file is removed and ``path`` is left as it was. Errors of
-    the file system are re-raised as ``OutputPathError`` naming ``path`` (not the temporary
-    name), so the block should do nothing but write to the file.
+    ``path`` is checked first (``check_output_path``). If the block raises, the temporary file is
+    removed and ``path`` is left as it was. Errors of the file system are re-raised as
+    ``OutputPathError`` naming ``path`` (not the temporary name), so the block should do nothing
+    but write to the file.
     """
     path = Path(path)
-    remove_stale_temporary_files(path)
-    tmp = _temporary_name(path)
+    check_output_path(path)
     try:
-        with open(tmp, "xb") as f:
-            yield f
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
+        folder = os.open(path.parent, FOLDER_FLAGS)  # every step below happens in this folder
     except OSError as exc:
-        if isinstance(exc, OutputPathError):
+        raise write_error(path, exc) from exc
+    try:
+        _remove_stale(folder, path.name)
+        tmp = temporary_name(path.name, _folder_name_max(folder))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(tmp, flags, 0o666, dir_fd=folder)  # 0o666 less the umask, as open()
+        except OSError as exc:
+            raise write_error(path, exc) from exc
+        try:
+            with open(fd, "wb") as f:
+                yield f
+                _keep_mode_of(path.name, folder, fd)
+            # atomic: readers see the old file or the new one, never half of one
+            os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException as exc:
+            try:
+                os.unlink(tmp, dir_fd=folder)
+            except OSError:  # already gone; the error that matters is exc
+                pass
+            if isinstance(exc, OSError) and not isinstance(exc, OutputPathError):
+                raise write_error(path, exc) from exc
             raise
-        check_output_path(path)  # a clearer reason, if there is one
-        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        os.close(folder)
+
+
+def _keep_mode_of(name, folder, fd):
+    """Give the new file the permissions of the file it replaces (a 0600 model stays 0600)."""
+    try:
+        mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        return  # a new file: 0666 less the umask, as any
+    os.fchmod(fd, stat.S_IMODE(mode))
 
 
 def write_bytes_atomically(path, data):

@@ -8,9 +8,18 @@ a ``ValueError`` whose message names the argument, says what is allowed and show
 
 ``True`` and ``False`` are refused where a number is expected: ``bool`` is a subclass of ``int``
 in Python, so ``epochs=True`` would otherwise quietly mean 1.
+
+The last section checks paths, for every module that reads or writes files: a name longer than
+the system allows (``path_length_problem``), and files that are not regular files — a named pipe
+(FIFO) blocks whoever opens it until someone writes to it, and ``/dev/zero`` never ends — which
+``open_regular_file`` refuses before reading a byte (``SpecialFileError``).
 """
 
+import errno
 import math
+import os
+import stat
+from pathlib import Path
 
 import numpy as np
 
@@ -154,3 +163,112 @@ def _check_finite(name, X, rows_at_once=4096):
             f"{X[row, column]} (sample {row}, pixel {column}). Remove those samples or replace "
             f"the values, e.g. with np.nan_to_num({name})"
         )
+
+
+# ---- paths -----------------------------------------------------------------------------------
+
+NAME_MAX, PATH_MAX = 255, 4096  # Linux's limits (bytes), used where the system cannot be asked
+SPECIAL_FILES = (  # (test, words) for the kinds of file that are neither regular files nor folders
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class SpecialFileError(OSError):
+    """A path that names a FIFO, a device or a socket where a regular file was expected.
+
+    ``kind`` says which in words ("a named pipe (FIFO)"); the message is ``"<path>: is <kind>, not
+    a regular file"``, for callers to complete with what to do.
+    """
+
+    def __init__(self, path, kind):
+        super().__init__(f"{path}: is {kind}, not a regular file")
+        self.path, self.kind = path, kind
+
+
+def special_file_kind(mode):
+    """In words, what a file of ``st_mode`` ``mode`` is if it is a FIFO, a device or a socket;
+    None for regular files and folders."""
+    for is_kind, words in SPECIAL_FILES:
+        if is_kind(mode):
+            return words
+    return None
+
+
+def _system_limit(path, name, default):
+    """``os.pathconf`` of the nearest existing folder above ``path`` (``default`` if unknown)."""
+    try:
+        folder = Path(os.path.abspath(path))  # fails if the working folder was deleted
+        while not os.path.isdir(folder) and folder != folder.parent:  # isdir: False on errors
+            folder = folder.parent
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return default
+
+
+def name_max(folder):
+    """The longest file name, in bytes, that ``folder``'s file system accepts (usually 255)."""
+    return _system_limit(folder, "PC_NAME_MAX", NAME_MAX)
+
+
+def path_length_problem(path):
+    """Why the system would refuse ``path`` for its length, in words; None if it would not.
+
+    A name (one part of the path) may have at most ``name_max`` bytes, and the whole path fewer
+    than PATH_MAX (4096 on Linux) — bytes, not characters: "é" takes 2 of them.
+    """
+    raw = os.fsencode(path)
+    path_max = _system_limit(path, "PC_PATH_MAX", PATH_MAX)
+    if len(raw) >= path_max:
+        return f"the path is {len(raw):,} bytes long, more than the {path_max - 1:,} this system allows"
+    longest = name_max(path)
+    for part in Path(path).parts:
+        size = len(os.fsencode(part))
+        if size > longest:
+            shown = part if len(part) <= 24 else f"{part[:12]}…{part[-8:]}"
+            return (
+                f"the name {shown!r} is {size:,} bytes long, more than the {longest:,} a file "
+                f"name can have here"
+            )
+    return None
+
+
+def open_regular_file(path):
+    """Open ``path`` for reading (binary) if it is a regular file; never blocks, never reads first.
+
+    A FIFO, a device or a socket raises ``SpecialFileError`` before it is opened (opening a FIFO
+    waits for a writer; reading ``/dev/zero`` never ends); a folder raises ``IsADirectoryError``,
+    a missing file ``FileNotFoundError``, a name too long an ``OSError`` whose message says by how
+    much. The file is opened without waiting and checked again once open, in case it was swapped
+    for a FIFO in between.
+    """
+    status = os.stat(path)  # FileNotFoundError, or a name too long: the caller words it
+    _check_regular(path, status.st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _check_regular(path, os.fstat(fd).st_mode)
+        os.set_blocking(fd, True)  # a regular file: reads as usual from here on
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _check_regular(path, mode):
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    kind = special_file_kind(mode)
+    if kind is not None:
+        raise SpecialFileError(path, kind)
+
+
+def unreadable_reason(path, exc):
+    """Why the ``OSError`` ``exc`` stopped ``path`` from being read, in words: how much too long
+    a name is, or the system's own words ("Permission denied")."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return path_length_problem(path) or "its name is too long for this system"
+    if exc.errno == errno.ENOTDIR:
+        return "a part of the path is a file, not a folder"
+    return exc.strerror or str(exc)

@@ -7,6 +7,7 @@ and ends with the line ``test accuracy: 97.12% (9712/10000)``.
 import argparse
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .atomic import OutputPathError, check_output_path, write_bytes_atomically
-from .checks import check_int
+from .checks import check_int, name_max
 from .data import DATASETS, load_mnist
 from .download import download
 from .ladder import run_ladder
@@ -150,7 +151,7 @@ def build_parser():
         metavar="RESULTS.json",
         help="save the run's settings, accuracies and per-epoch curves here (JSON)",
     )
-    train.add_argument("--data-dir", type=Path, help="folder holding mnist/ and fashion-mnist/")
+    train.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/")
     train.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bar"
     )
@@ -160,7 +161,7 @@ def build_parser():
     evaluate_cmd.add_argument(
         "--dataset", choices=list(DATASETS), help="default: the dataset the model was trained on"
     )
-    evaluate_cmd.add_argument("--data-dir", type=Path)
+    evaluate_cmd.add_argument("--data-dir")
 
     ladder_cmd = commands.add_parser(
         "ladder",
@@ -173,14 +174,14 @@ def build_parser():
     ladder_cmd.add_argument(
         "--steps", type=positive_int, metavar="N", help="run only the first N steps (quick checks)"
     )
-    ladder_cmd.add_argument("--data-dir", type=Path)
+    ladder_cmd.add_argument("--data-dir")
     ladder_cmd.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bar"
     )
 
     download_cmd = commands.add_parser("download", help="download a dataset (if data/ is missing)")
     download_cmd.add_argument("--dataset", choices=[*DATASETS, "all"], default="mnist")
-    download_cmd.add_argument("--data-dir", type=Path)
+    download_cmd.add_argument("--data-dir")
     download_cmd.add_argument(
         "--force", action="store_true", help="download even if present and valid"
     )
@@ -239,7 +240,9 @@ def run_train(args):
     problems = []  # outputs written elsewhere than asked: reported at the end, after the accuracy
     if args.save is not None:  # the model first: a failed plot must not lose it
         metadata = dict(preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize)
-        saved, problem = write_or_rescue(lambda path: model.save(path, **metadata), args.save)
+        saved, problem = write_or_rescue(
+            lambda path: model.save(path, **metadata), args.save, "model"
+        )
         if problem:
             problems.append(f"{problem}. The trained model was saved to {saved} instead")
         model = MLP.load(saved)  # evaluate what was saved, as the seed program did
@@ -251,7 +254,9 @@ def run_train(args):
         image = io.BytesIO()
         fig.savefig(image, format=args.plot.suffix[1:].lower(), dpi=100)
         saved, problem = write_or_rescue(
-            lambda path: write_bytes_atomically(path, image.getvalue()), args.plot
+            lambda path: write_bytes_atomically(path, image.getvalue()),
+            args.plot,
+            "training curves",
         )
         if problem:
             problems.append(f"{problem}. The training curves were saved to {saved} instead")
@@ -275,7 +280,7 @@ def run_train(args):
         )
         data = (json.dumps(history, indent=1) + "\n").encode("utf-8")
         saved, problem = write_or_rescue(
-            lambda path: write_bytes_atomically(path, data), args.history
+            lambda path: write_bytes_atomically(path, data), args.history, "history"
         )
         if problem:
             problems.append(f"{problem}. The history was saved to {saved} instead")
@@ -286,21 +291,24 @@ def run_train(args):
     return 0
 
 
-def write_or_rescue(write, path):
+def write_or_rescue(write, path, what="file"):
     """Call ``write(path)``; if that fails (after minutes of training), write the same output to
     the working folder or the temporary folder instead, under a name not yet taken.
 
-    Returns (the path written, None), or (the other path, the error that ``path`` gave). Raises
-    that error if no folder works.
+    Each other path is checked like the first (``check_output_path``), is never the path that
+    just failed, and has a name short enough for its folder. Returns (the path written, None),
+    or (the other path, the error that ``path`` gave). Raises that error if no folder works.
     """
     try:
         write(path)
         return path, None
     except OSError as exc:
         error = exc
+    failed = {_absolute(path)}
     for folder in (Path.cwd, lambda: Path(tempfile.gettempdir())):
         try:
-            other = unused_name(folder() / path.name)
+            other = unused_name(folder() / path.name, avoid=failed)
+            check_output_path(other, what)
             write(other)
         except OSError:  # e.g. a working folder that was deleted, or a full disk: the next one
             continue
@@ -308,12 +316,33 @@ def write_or_rescue(write, path):
     raise error
 
 
-def unused_name(path):
-    """``path``, or ``name-2.npz``, ``name-3.npz``, ... if it is taken: never overwrite a file."""
+def _absolute(path):
+    """``path`` made absolute, or as it is if the working folder is gone."""
+    try:
+        return os.path.abspath(path)
+    except OSError:
+        return str(path)
+
+
+def unused_name(path, avoid=()):
+    """``path``, or ``name-2.npz``, ``name-3.npz``, ... if it is taken: never overwrite a file.
+
+    The paths in ``avoid`` (absolute) count as taken, and a name too long for its folder is
+    shortened (its start and its suffix are kept): ``bbb…b-2.npz``.
+    """
+    longest = name_max(path.parent)
     candidate, number = path, 1
-    while candidate.exists():
+    while (
+        len(os.fsencode(candidate.name)) > longest
+        or os.path.lexists(candidate)
+        or _absolute(candidate) in avoid
+    ):
         number += 1
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        ending = f"-{number}{path.suffix}"
+        stem = path.stem
+        while stem and len(os.fsencode(stem + ending)) > longest:
+            stem = stem[:-1]
+        candidate = path.with_name(stem + ending)
     return candidate
 
 

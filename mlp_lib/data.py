@@ -7,16 +7,19 @@ The folder holding the files is, in order of precedence: the `data_dir=` argumen
 variable MLP_LIB_DATA_DIR, a data/ folder in the working directory or one of its parents (a notebook's
 kernel runs in notebooks/, so this finds the data/ beside it: how students have the course on a hub,
 where the package is installed once, not editable), the project's own data/ (an editable install).
-Each dataset lives in a subfolder of it (data/mnist/, data/fashion-mnist/).
+Each dataset lives in a subfolder of it (data/mnist/, data/fashion-mnist/). A folder given by the
+argument or the variable is checked first (``check_data_dir``): an empty value, a name too long,
+or a file or FIFO where the folder should be is refused with one line that says where it came from.
 """
 
 import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .checks import check_choice, check_float_dtype
+from .checks import check_choice, check_float_dtype, path_length_problem, special_file_kind
 from .idx import IDXFormatError, read_idx, read_idx_header
 
 _FILES = {
@@ -67,16 +70,54 @@ IMAGE_SHAPE = (28, 28)
 PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # an editable install's data/
 
 
+ENVIRONMENT_VARIABLE = "MLP_LIB_DATA_DIR"
+
+
+def check_data_dir(folder, source="data_dir"):
+    """``folder`` as a Path if it can be a data folder: not empty, not too long for the system,
+    and a folder if it exists (it may not exist yet: ``download`` makes it).
+
+    ``source``: where the value came from, "data_dir" (the argument, or ``--data-dir``) or
+    ENVIRONMENT_VARIABLE; the message names it and says how to change it. Raises ValueError for
+    an empty or too long value, NotADirectoryError for a file, a FIFO or a device.
+    """
+    if source == ENVIRONMENT_VARIABLE:
+        given = f"the environment variable {ENVIRONMENT_VARIABLE} ({str(folder)!r})"
+        fix = (
+            f"set it to the folder that holds mnist/ and fashion-mnist/, or unset it "
+            f"(unset {ENVIRONMENT_VARIABLE}) to use the data/ folder found automatically"
+        )
+    else:
+        given = f"the data folder {str(folder)!r} (data_dir=, or --data-dir)"
+        fix = "give the folder that holds mnist/ and fashion-mnist/, or leave it out"
+    if isinstance(folder, str) and not folder:
+        raise ValueError(f"{given} is empty; {fix}")
+    too_long = path_length_problem(folder)
+    if too_long:
+        raise ValueError(f"{given} is too long: {too_long}; {fix}")
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        return Path(folder)  # not there yet
+    except OSError as exc:  # a part of it is a file, a symbolic link loop, no permission
+        raise NotADirectoryError(f"{given} cannot be used ({exc.strerror}); {fix}") from None
+    if not stat.S_ISDIR(mode):
+        kind = special_file_kind(mode) or "a file"
+        raise NotADirectoryError(f"{given} is {kind}, not a folder; {fix}")
+    return Path(folder)
+
+
 def default_data_dir():
     """The folder that holds the dataset folders, the first of:
 
-    $MLP_LIB_DATA_DIR if set; a data/ folder holding mnist/ or fashion-mnist/ in the working
-    directory or its nearest parent that has one; the project's own data/ if it holds them. When none
-    is found: ./data in the working directory, where `python -m mlp_lib download` then puts the files.
+    $MLP_LIB_DATA_DIR if set (checked by ``check_data_dir``: set but empty is an error); a data/
+    folder holding mnist/ or fashion-mnist/ in the working directory or its nearest parent that
+    has one; the project's own data/ if it holds them. When none is found: ./data in the working
+    directory, where `python -m mlp_lib download` then puts the files.
     """
-    env = os.environ.get("MLP_LIB_DATA_DIR")
-    if env:
-        return Path(env)
+    env = os.environ.get(ENVIRONMENT_VARIABLE)
+    if env is not None:
+        return check_data_dir(env, ENVIRONMENT_VARIABLE)
     here = Path.cwd()
     for folder in (here, *here.parents):
         if _has_a_dataset(folder / "data"):
@@ -88,14 +129,15 @@ def default_data_dir():
 
 def _has_a_dataset(folder):
     """True if `folder` has a subfolder named after one of the DATASETS."""
-    return any((folder / name).is_dir() for name in DATASETS)
+    return any(os.path.isdir(folder / name) for name in DATASETS)  # False on any error
 
 
 def _where_default_data_dir_looked(found):
     """How default_data_dir() came to `found`, in words, for a "not found" message."""
-    env = os.environ.get("MLP_LIB_DATA_DIR")
+    env = os.environ.get(ENVIRONMENT_VARIABLE)
     if env:
-        return f"the environment variable MLP_LIB_DATA_DIR is set to {env}"
+        missing = "" if os.path.isdir(env) else ", which does not exist"
+        return f"the environment variable {ENVIRONMENT_VARIABLE} is set to {env}{missing}"
     if _has_a_dataset(found):
         return f"{found} was the first data/ folder found with a dataset in it, but not this one"
     return (
@@ -105,9 +147,25 @@ def _where_default_data_dir_looked(found):
 
 
 def dataset_dir(dataset="mnist", data_dir=None):
-    """The folder of one dataset's files: `data_dir / dataset`, data_dir defaulting to default_data_dir()."""
+    """The folder of one dataset's files: `data_dir / dataset`, data_dir defaulting to default_data_dir().
+
+    Both are checked (``check_data_dir``); neither needs to exist yet.
+    """
     check_dataset(dataset)
-    return Path(data_dir if data_dir is not None else default_data_dir()) / dataset
+    root = default_data_dir() if data_dir is None else check_data_dir(data_dir)
+    folder = root / dataset
+    try:
+        mode = os.stat(folder).st_mode
+    except OSError:  # not there yet (or unreadable): reading its files will say which
+        return folder
+    if not stat.S_ISDIR(mode):
+        kind = special_file_kind(mode) or "a file"
+        raise NotADirectoryError(
+            f"{folder} is {kind}, not the folder of the {dataset} files; remove or rename it, "
+            f"then download them with `python -m mlp_lib download --dataset {dataset} "
+            f"--data-dir {root}`"
+        )
+    return folder
 
 
 def check_dataset(dataset):
@@ -173,11 +231,12 @@ def _read_header(path, dataset, folder, data_dir):
     try:
         return read_idx_header(path)
     except FileNotFoundError:
-        looked = (
-            ""
-            if data_dir is not None
-            else f" (looked for it: {_where_default_data_dir_looked(folder.parent)})"
-        )
+        if data_dir is None:
+            looked = f" (looked for it: {_where_default_data_dir_looked(folder.parent)})"
+        elif not os.path.isdir(data_dir):
+            looked = f" (the folder {data_dir} does not exist)"
+        else:
+            looked = ""
         raise FileNotFoundError(
             f"{path} not found{looked}. Download the {dataset} files with "
             f"`python -m mlp_lib download --dataset {dataset} --data-dir {folder.parent}` "

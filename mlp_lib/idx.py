@@ -12,6 +12,7 @@ MNIST's training images start 00 00 08 03 | 60000 | 28 | 28 (magic number 0x0000
 its labels 00 00 08 01 | 60000. The files are usually gzip-compressed (.gz); both kinds are read here.
 """
 
+import errno
 import gzip
 import math
 import struct
@@ -23,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .atomic import write_bytes_atomically
+from .checks import SpecialFileError, open_regular_file, unreadable_reason
 
 # Element type code -> NumPy dtype. IDX values are big-endian, hence ">".
 IDX_DTYPES = {
@@ -113,17 +115,24 @@ def read_idx(path, *, max_bytes=MAX_IDX_BYTES, dtype=None):
 
 @contextmanager
 def _open_idx(path):
-    """The file's IDX bytes as an open binary file: gunzipped as it is read if it is a .gz."""
+    """The file's IDX bytes as an open binary file: gunzipped as it is read if it is a .gz.
+
+    Only regular files are opened: a FIFO would block, and ``/dev/zero`` would never end.
+    """
     try:
-        raw = open(path, "rb")
+        raw = open_regular_file(path)
     except IsADirectoryError:
         raise IDXFormatError(
             f"{path}: is a folder, not an IDX file; remove or rename it, then {_FIX}"
         ) from None
+    except SpecialFileError as exc:
+        raise IDXFormatError(
+            f"{path}: is {exc.kind}, not an IDX file; remove it, then {_FIX}"
+        ) from None
     except FileNotFoundError:
         raise
-    except OSError as exc:  # e.g. a symbolic link that points to itself, or no permission
-        raise IDXFormatError(f"{path}: cannot be read ({exc.strerror or exc}); {_FIX}") from None
+    except OSError as exc:  # a symbolic link that points to itself, no permission, a long name
+        raise IDXFormatError(_cannot_read(path, exc)) from None
     with raw:
         magic = raw.read(2)
         raw.seek(0)
@@ -144,6 +153,20 @@ def _open_idx(path):
                 yield f
         except GZIP_ERRORS as err:
             raise IDXFormatError(f"{path}: the gzip stream is damaged ({err}); {_FIX}") from err
+        except OSError as err:  # the disk, not the file's content (an I/O error, say)
+            raise IDXFormatError(_cannot_read(path, err)) from err
+
+
+def _cannot_read(path, exc):
+    """The message for the ``OSError`` ``exc``: its reason, and what to do about it (a new copy
+    helps only if the file itself is at fault, not its permissions or its path)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        fix = f"check its permissions (ls -l {path})"
+    elif exc.errno in (errno.ENAMETOOLONG, errno.ENOTDIR):
+        fix = "check the path"
+    else:  # e.g. a symbolic link that points to itself, or a failing disk
+        fix = _FIX
+    return f"{path}: cannot be read ({unreadable_reason(path, exc)}); {fix}"
 
 
 def _read_header(f, path):

@@ -11,7 +11,8 @@ accuracy, training seconds, curves) in a JSON file:
 import json
 import time
 
-from .atomic import write_bytes_atomically
+from .atomic import check_output_path, write_bytes_atomically
+from .checks import open_regular_file
 from .data import load_dataset
 from .presets import PRESETS
 from .recipe import VALIDATION_SIZE, machine_facts, train_recipe
@@ -73,6 +74,7 @@ def run_ladder(
     all_steps = list(ladder_steps())
     if steps is not None and not 1 <= steps <= len(all_steps):
         raise ValueError(f"steps must be between 1 and {len(all_steps)}, got {steps}")
+    check_output_path(output, "ladder results")  # now, not after the first step has trained
     records = []
     key, data = None, None  # the data of the last step, read again only when the steps need
     for number, (change, recipe, keep) in enumerate(all_steps[:steps], start=1):
@@ -96,7 +98,7 @@ def run_ladder(
 
 def load_ladder(path):
     """The step records of a ladder JSON file written by ``run_ladder``."""
-    with open(path, encoding="utf-8") as f:
+    with open_regular_file(path) as f:  # a FIFO is refused, not waited on
         data = json.load(f)
     if data.get("format_version") != LADDER_FORMAT_VERSION or "steps" not in data:
         raise ValueError(

@@ -4,10 +4,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import check_choice, check_float_dtype, check_int
+from .checks import check_choice, check_float_dtype, check_int, check_number
 from .layers import INITS, Dropout, Linear, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
-from .model_file import ModelFormatError, SavedModel, read_model_file, write_model_file
+from .model_file import (
+    ModelFormatError,
+    SavedModel,
+    check_network_size,
+    read_model_file,
+    write_model_file,
+)
 
 __all__ = ["MLP", "ModelFormatError", "check_layer_sizes"]
 
@@ -15,7 +21,11 @@ PREDICT_BATCH = 1000  # images predicted at a time
 
 
 def check_layer_sizes(layer_sizes):
-    """Return layer_sizes as a tuple of ints, or raise a clear ValueError."""
+    """Return layer_sizes as a tuple of ints, or raise a clear ValueError.
+
+    The network must also be one that a model file holds (``model_file.check_network_size``):
+    what is built can be saved, and what is saved can be loaded.
+    """
     try:
         sizes = tuple(layer_sizes)
     except TypeError:
@@ -26,7 +36,10 @@ def check_layer_sizes(layer_sizes):
         raise ValueError(
             f"layer_sizes needs at least an input and an output size, e.g. (784, 10), got {sizes!r}"
         )
-    return tuple(check_int("every layer size", size, low=1, hint=f"in {sizes!r}") for size in sizes)
+    sizes = tuple(
+        check_int("every layer size", size, low=1, hint=f"in {sizes!r}") for size in sizes
+    )
+    return check_network_size(sizes, f"layer_sizes {sizes}", "try fewer or smaller layers")
 
 
 class MLP:
@@ -43,9 +56,11 @@ class MLP:
     def __init__(
         self, layer_sizes=(784, 32, 16, 10), *, init="he", seed=0, dtype=np.float32, dropout=0.0
     ):
-        self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.layer_sizes = check_layer_sizes(layer_sizes)  # before anything is allocated
         self.init = check_choice("init", init, INITS)
         self.dtype = check_float_dtype(dtype)
+        # Checked here even without hidden layers (no Dropout is made then): it is saved.
+        dropout = check_number("dropout", dropout, 0, 1, high_open=True, hint="try 0.1")
         rng = np.random.default_rng(seed)
         self.layers = []
         pairs = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
@@ -160,12 +175,14 @@ class MLP:
 
         The file is written to a temporary name in the same folder and renamed into place, so
         an interrupted save never leaves a half-written model. Extra keyword arguments are stored
-        as strings (e.g. ``preset="seed"``) and come back in ``model.metadata``.
+        as strings (e.g. ``preset="seed"``) and come back in ``model.metadata`` (so do the
+        entries of ``model.metadata``). Raises ValueError, before writing, if ``load`` could not
+        read the file back: metadata beyond ``model_file``'s limits, weights that are nan or inf.
         """
         path = Path(path)
         if path.suffix != ".npz":
             raise ValueError(f"model files end in .npz, got {str(path)!r}; try {path.stem}.npz")
-        merged = {**self.metadata, **{str(k): str(v) for k, v in metadata.items()}}
+        merged = {str(k): str(v) for k, v in {**self.metadata, **metadata}.items()}
         saved = SavedModel(
             self.layer_sizes, self.init, self.dtype.name, self.dropout, self.parameters(), merged
         )
@@ -181,8 +198,9 @@ class MLP:
         ``dtype`` (np.float32 or np.float64) converts the weights, e.g. to float64 so that
         predictions are the same to the last digit on every machine; default: as saved.
         """
-        saved = read_model_file(path)
-        dtype = saved.dtype if dtype is None else check_float_dtype(dtype)
+        dtype = None if dtype is None else check_float_dtype(dtype)
+        saved = read_model_file(path, dtype)  # refuses values that would not fit in dtype
+        dtype = saved.dtype if dtype is None else dtype
         model = cls(saved.layer_sizes, init=saved.init, seed=0, dtype=dtype, dropout=saved.dropout)
         model.set_parameters(saved.parameters)
         model.metadata = saved.metadata

@@ -13,7 +13,12 @@ Files come from classmates and the internet, so reading one trusts nothing: it r
 archive's member list and every array's header (shape and dtype) first, refuses unknown members,
 object arrays (pickles, which could run code) and shapes that do not follow from ``layer_sizes``,
 and only then reads the arrays, each with a bound on its size. A crafted file is refused in
-milliseconds, using a few MB of memory, before any network is built.
+milliseconds, using a few MB of memory, before any network is built; a FIFO or a device is refused
+before it is opened.
+
+What ``MLP.save`` writes, ``MLP.load`` reads back: the limits below are the only ones, and both
+sides check them with the same functions. ``check_network_size`` is also what ``MLP`` and
+``Recipe`` check when they are made, so a network too large to save is never built or trained.
 """
 
 import io
@@ -21,21 +26,24 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import write_bytes_atomically
-from .checks import FLOAT_DTYPES
+from .checks import FLOAT_DTYPES, SpecialFileError, open_regular_file, unreadable_reason
 
 FORMAT_VERSION = 2
-MAX_LAYERS = 64  # entries of layer_sizes
+# The limits of what mlp_lib builds, trains, saves and loads (one place for all of them):
+MAX_LAYERS = 64  # entries of layer_sizes: the inputs, up to 62 hidden layers, the outputs
 MAX_PARAMETERS = 50_000_000  # 200 MB as float32; the record network has under 6 million
+MAX_METADATA_KEYS = 1000
+MAX_METADATA_CHARS = 100_000  # the metadata as JSON text, keys and values together
 MAX_COMPRESSION_RATIO = 20  # trained weights barely compress; a zip bomb compresses 1000x
 SMALL_FILE_BYTES = 1_000_000  # below this, any compression is allowed (tiny models, biases)
 MAX_HEADER_BYTES = 10_000
-MAX_METADATA_CHARS = 100_000
 SCALARS = ("format_version", "init", "dtype", "dropout", "metadata")
 MAX_MEMBERS = 2 * MAX_LAYERS + len(SCALARS) + 1  # W and b per layer, the scalars, layer_sizes
 MAX_LISTING_BYTES = 200  # a member's entry in the archive's list: 46 bytes, its name and extras
@@ -62,6 +70,80 @@ class SavedModel:
     metadata: dict
 
 
+def count_parameters(layer_sizes):
+    """Weights and biases of a fully connected network: sum of (n_in + 1) * n_out over layers."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def check_network_size(layer_sizes, where, hint="", error=ValueError):
+    """Raise ``error`` unless a network of ``layer_sizes`` (positive integers) is within the
+    limits: 2 to MAX_LAYERS sizes and at most MAX_PARAMETERS parameters. Counted, not allocated.
+
+    The message starts with ``where`` (what was given, e.g. "hidden_sizes (512, 256)") and ends
+    with ``hint`` (what to do).
+    """
+    sizes = tuple(layer_sizes)
+    hint = f"; {hint}" if hint else ""
+    if not 2 <= len(sizes) <= MAX_LAYERS:
+        raise error(
+            f"{where}: a network has 2 to {MAX_LAYERS} layer sizes (the inputs, the hidden layers, "
+            f"the outputs), got {len(sizes)}{hint}"
+        )
+    count = count_parameters(sizes)
+    if count > MAX_PARAMETERS:
+        raise error(
+            f"{where}: a {'-'.join(map(str, sizes))} network has {count:,} parameters "
+            f"({4 * count / 1e9:,.1f} GB in float32), more than the {MAX_PARAMETERS:,} mlp_lib "
+            f"trains, saves and loads{hint}"
+        )
+    return sizes
+
+
+def check_metadata(metadata, where, error=ValueError):
+    """``metadata`` as the JSON text a model file stores, if it is a dict of strings within the
+    limits (MAX_METADATA_KEYS keys, MAX_METADATA_CHARS characters of JSON); else ``error``, whose
+    message says which limit and which key is the longest."""
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise error(f"{where}: 'metadata' must be a JSON object of strings")
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise error(
+            f"{where}: the metadata has {len(metadata):,} keys, more than the "
+            f"{MAX_METADATA_KEYS:,} a model file holds; keep fewer"
+        )
+    text = json.dumps(metadata, sort_keys=True)
+    if len(text) > MAX_METADATA_CHARS:
+        longest = max(metadata, key=lambda k: len(k) + len(metadata[k]))
+        raise error(
+            f"{where}: the metadata is {len(text):,} characters long as JSON, more than the "
+            f"{MAX_METADATA_CHARS:,} a model file holds; its longest entry is {longest[:40]!r} "
+            f"({len(longest):,} + {len(metadata[longest]):,} characters): shorten it"
+        )
+    return text
+
+
+def check_parameter_values(name, value, dtype, where, hints, error=ValueError):
+    """Raise ``error`` if the array ``value`` holds nan or inf, or a number too large for
+    ``dtype`` (1e300 is inf in float32): such a parameter could not come back as it was.
+
+    ``hints``: what to do in each case, (for nan or inf, for too large).
+    """
+    finite = np.isfinite(value)
+    if not finite.all():
+        bad = int((~finite).sum())
+        raise error(
+            f"{where}: {name} contains {bad:,} nan or inf value{'s' * (bad > 1)}; {hints[0]}"
+        )
+    largest = max(float(value.max()), -float(value.min()))  # |value|'s largest, without a copy
+    limit = float(np.finfo(dtype).max)
+    if largest > limit:
+        raise error(
+            f"{where}: {name} holds values up to {largest:.3g}, more than {np.dtype(dtype).name} "
+            f"can hold (at most {limit:.3g}); {hints[1]}"
+        )
+
+
 def parameter_shapes(layer_sizes):
     """The parameters of an MLP with these sizes: {"W0": (784, 32), "b0": (32,), "W1": ...}."""
     shapes = {}
@@ -75,14 +157,32 @@ def parameter_shapes(layer_sizes):
 
 
 def write_model_file(path, saved):
-    """Write ``saved`` (a ``SavedModel``) to ``path`` atomically; return the path."""
-    arrays = dict(saved.parameters)
+    """Write ``saved`` (a ``SavedModel``) to ``path`` atomically; return the path.
+
+    Raises ValueError, before writing, if ``read_model_file`` would refuse what it would write:
+    sizes or metadata beyond the limits, parameters of the wrong shape, nan, inf, or values too
+    large for ``saved.dtype``.
+    """
+    where = f"cannot save {path}"
+    check_network_size(saved.layer_sizes, f"{where}: layer_sizes {saved.layer_sizes}")
+    metadata = check_metadata(saved.metadata, where)
+    arrays = {}
+    for name, shape in parameter_shapes(saved.layer_sizes).items():
+        value = np.asarray(saved.parameters.get(name))
+        if value.shape != shape:
+            raise ValueError(f"{where}: {name} has shape {value.shape}, expected {shape}")
+        hints = (
+            "a model file holds finite numbers only: did training diverge?",
+            f"keep them within its range, or make the model {FLOAT_DTYPES[-1]}",
+        )
+        check_parameter_values(name, value, saved.dtype, where, hints)
+        arrays[name] = value.astype(saved.dtype, copy=False)  # stored as the dtype it declares
     arrays["layer_sizes"] = np.array(saved.layer_sizes, dtype=np.int64)
     arrays["format_version"] = np.array(FORMAT_VERSION)
     arrays["init"] = np.array(saved.init)
     arrays["dtype"] = np.array(saved.dtype)
     arrays["dropout"] = np.array(float(saved.dropout))
-    arrays["metadata"] = np.array(json.dumps(saved.metadata, sort_keys=True))
+    arrays["metadata"] = np.array(metadata)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # stored, not compressed: what loading expects of large arrays
     write_bytes_atomically(path, buffer.getvalue())
@@ -92,43 +192,59 @@ def write_model_file(path, saved):
 # ---- reading --------------------------------------------------------------------------------
 
 
-def read_model_file(path):
-    """Check and read a model file; return a ``SavedModel`` or raise ``ModelFormatError``."""
+def read_model_file(path, dtype=None):
+    """Check and read a model file; return a ``SavedModel`` or raise ``ModelFormatError``.
+
+    ``dtype``: the dtype the parameters will be converted to (default: the one the file
+    declares); a value too large for it is refused rather than turned into inf.
+    """
     path = Path(path)
-    file_bytes = _check_is_a_zip(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return _read_archive(path, archive, file_bytes)
-    except ModelFormatError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
-        raise ModelFormatError(
-            f"{path}: not a model file (a damaged .npz archive: {type(exc).__name__}); {NOT_A_MODEL}"
-        ) from None
+    with _open_model_file(path) as f:
+        file_bytes = _check_is_a_zip(path, f)
+        try:
+            with zipfile.ZipFile(f) as archive:
+                return _read_archive(path, archive, file_bytes, dtype)
+        except ModelFormatError:
+            raise
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError, RuntimeError, zlib.error) as exc:
+            raise ModelFormatError(
+                f"{path}: not a model file (a damaged .npz archive: {type(exc).__name__}); "
+                f"{NOT_A_MODEL}"
+            ) from None
 
 
-def _check_is_a_zip(path):
-    """Refuse folders, missing files, files that are not zip archives and archives with too many
-    members, saying which; return the file's size in bytes."""
+def _open_model_file(path):
+    """The model file, open for reading; folders, FIFOs, devices and missing files are refused
+    (before opening them), saying which."""
     try:
-        is_folder = path.is_dir()
-        with open(path, "rb") as f:
-            head = f.read(6)
-            size = f.seek(0, 2)
-            # The zip's end record (22 bytes, then a comment of up to 65,535 bytes) says how
-            # many members it lists and how long their list is: read it before zipfile does.
-            f.seek(max(0, size - 22 - 65_535))
-            tail = f.read()
+        return open_regular_file(path)
     except FileNotFoundError:
         raise FileNotFoundError(
             f"{path}: no such model file; train one with `python -m mlp_lib train --save {path}`"
         ) from None
     except IsADirectoryError:
-        is_folder = True
+        raise ModelFormatError(
+            f"{path}: is a folder, not a model file; give the .npz file's path"
+        ) from None
+    except SpecialFileError as exc:
+        raise ModelFormatError(
+            f"{path}: is {exc.kind}, not a model file; give the path of a .npz file written by "
+            f"MLP.save"
+        ) from None
     except OSError as exc:  # e.g. a symbolic link that points to itself, or no permission
-        raise ModelFormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if is_folder:
-        raise ModelFormatError(f"{path}: is a folder, not a model file; give the .npz file's path")
+        raise ModelFormatError(f"{path}: cannot be read ({unreadable_reason(path, exc)})") from None
+
+
+def _check_is_a_zip(path, f):
+    """Refuse files that are not zip archives and archives with too many members, saying which;
+    return the file's size in bytes. ``f`` is the open file."""
+    head = f.read(6)
+    size = f.seek(0, 2)
+    # The zip's end record (22 bytes, then a comment of up to 65,535 bytes) says how many
+    # members it lists and how long their list is: read it before zipfile does.
+    f.seek(max(0, size - 22 - 65_535))
+    tail = f.read(22 + 65_535)
+    f.seek(0)
     if head[:4] != b"PK\x03\x04":  # every .npz is a zip archive
         kind = (
             "a single NumPy array (.npy)"
@@ -168,7 +284,7 @@ class _Member:
 KIND_NAMES = {"f": "a float array", "U": "a string", "iu": "an integer array"}
 
 
-def _read_archive(path, archive, file_bytes):
+def _read_archive(path, archive, file_bytes, dtype=None):
     """Every check that needs only the member list and the headers, then the arrays."""
     members = {}
     for info in archive.infolist():
@@ -212,7 +328,7 @@ def _read_archive(path, archive, file_bytes):
         ("init", "U", 0, 1),
         ("dtype", "U", 0, 1),
         ("dropout", "f", 0, 1),
-        ("metadata", "U", 1, 1000),  # format 1: one "key=value" string per entry
+        ("metadata", "U", 1, MAX_METADATA_KEYS),  # format 1: one "key=value" string per entry
     ):
         if key in members:
             _check_header(
@@ -222,23 +338,30 @@ def _read_archive(path, archive, file_bytes):
 
     # Only now is any array of real size read, each with exactly the bytes its header promised.
     scalars = {key: _read_data(archive, members[key]) for key in SCALARS if key in members}
-    init, dtype = str(scalars.get("init", "he")), str(scalars.get("dtype", "float64"))
+    init = str(scalars.get("init", "he"))
     from .layers import INITS  # here: the layers need not be imported to write a file
 
-    if dtype not in FLOAT_DTYPES or init not in INITS:
-        raise ModelFormatError(f"{path}: unsupported dtype {dtype!r} or init {init!r}")
+    declared = str(scalars.get("dtype", "float64"))
+    if declared not in FLOAT_DTYPES or init not in INITS:
+        raise ModelFormatError(f"{path}: unsupported dtype {declared!r} or init {init!r}")
     dropout = float(scalars.get("dropout", 0.0))
     if not 0 <= dropout < 1:
         raise ModelFormatError(f"{path}: 'dropout' must be one number in [0, 1), got {dropout!r}")
+    metadata = _metadata(path, scalars.get("metadata"), version)
 
+    target = np.dtype(declared if dtype is None else dtype)  # what the values will become
+    hints = (
+        "MLP.save never writes them: is this the right file?",
+        f"the file declares {declared}, so MLP.save did not write it: is this the right file?"
+        if dtype is None
+        else f"load it as {declared}, the dtype it was saved in (dtype=None)",
+    )
     parameters = {}
     for name in expected:
         value = _read_data(archive, members[name])
-        if not np.all(np.isfinite(value)):
-            raise ModelFormatError(f"{path}: {name} contains nan or inf values")
+        check_parameter_values(name, value, target, str(path), hints, error=ModelFormatError)
         parameters[name] = value
-    metadata = _metadata(path, scalars.get("metadata"), version)
-    return SavedModel(sizes, init, dtype, dropout, parameters, metadata)
+    return SavedModel(sizes, init, declared, dropout, parameters, metadata)
 
 
 def _read_member_header(path, archive, info):
@@ -265,11 +388,16 @@ def _check_header(path, name, member, *, kinds, shape=None, max_ndim=1, max_item
     else:
         ok_shape = len(member.shape) <= max_ndim and math.prod(member.shape) <= max_items
         wanted = f" of at most {max_items} entries" if max_items > 1 else " (one value)"
-    too_long = member.dtype.kind == "U" and member.dtype.itemsize > 4 * MAX_METADATA_CHARS
-    if member.dtype.kind not in kinds or not ok_shape or too_long:
+    if member.dtype.kind not in kinds or not ok_shape:
         raise ModelFormatError(
             f"{path}: {label} should be {KIND_NAMES[kinds]}{wanted}, "
             f"got {member.dtype} of shape {member.shape}"
+        )
+    chars = member.dtype.itemsize // 4  # a string's length: 4 bytes per character
+    if member.dtype.kind == "U" and chars > MAX_METADATA_CHARS:
+        raise ModelFormatError(
+            f"{path}: {label} is a string of {chars:,} characters, more than the "
+            f"{MAX_METADATA_CHARS:,} a model file holds; is this the right file?"
         )
 
 
@@ -307,11 +435,6 @@ def _read_data(archive, member):
     return array
 
 
-def count_parameters(layer_sizes):
-    """Weights and biases of a fully connected network: sum of (n_in + 1) * n_out over layers."""
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
-
-
 def _check_layer_sizes(path, sizes):
     if not 2 <= len(sizes) <= MAX_LAYERS or np.any(sizes <= 0):
         raise ModelFormatError(
@@ -319,13 +442,8 @@ def _check_layer_sizes(path, sizes):
             f"size must be a positive integer), got {sizes.tolist()}"
         )
     sizes = tuple(int(s) for s in sizes)
-    count = count_parameters(sizes)
-    if count > MAX_PARAMETERS:
-        raise ModelFormatError(
-            f"{path}: declares a {'-'.join(map(str, sizes))} network with {count:,} parameters, "
-            f"more than the {MAX_PARAMETERS:,} mlp_lib loads; is this the right file?"
-        )
-    return sizes
+    where = f"{path}: its layer_sizes {list(sizes)}"
+    return check_network_size(sizes, where, "is this the right file?", error=ModelFormatError)
 
 
 def _metadata(path, stored, version):
@@ -337,10 +455,9 @@ def _metadata(path, stored, version):
         return dict(item.split("=", 1) for item in entries if "=" in item)
     try:
         metadata = json.loads(str(stored))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # not JSON, or nested thousands deep
         metadata = None
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise ModelFormatError(f"{path}: 'metadata' must be a JSON object of strings")
+    check_metadata(metadata, str(path), error=ModelFormatError)  # the limits saving checked
     return metadata
 
 

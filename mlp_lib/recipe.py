@@ -30,7 +30,7 @@ from .checks import (
 from .data import DATASETS, IMAGE_SHAPE, Dataset, load_dataset
 from .layers import INITS
 from .model import MLP
-from .model_file import MAX_PARAMETERS, count_parameters
+from .model_file import check_network_size
 from .optim import OPTIMIZERS, check_decay_factor, make_optimizer
 from .threads import available_cpus
 from .train import LR_SCHEDULES, Evaluation, History, evaluate, fit
@@ -54,17 +54,6 @@ def _check_hidden_sizes(value):
 
 def _check_train_size(value):
     return None if value is None else check_int("train_size", value, low=1, hint="or None for all")
-
-
-def _check_network_size(layer_sizes):
-    """Refuse, before anything is allocated, a network larger than mlp_lib saves and loads."""
-    count = count_parameters(layer_sizes)
-    if count > MAX_PARAMETERS:
-        raise ValueError(
-            f"hidden_sizes {layer_sizes[1:-1]} make a {'-'.join(map(str, layer_sizes))} network "
-            f"of {count:,} parameters ({4 * count / 1e9:,.1f} GB in float32), more than the "
-            f"{MAX_PARAMETERS:,} mlp_lib trains and saves; try e.g. (512, 256)"
-        )
 
 
 VALIDATION_SIZE = 10_000  # the last 10,000 training images: as many as the test set
@@ -158,7 +147,10 @@ class Recipe:
             # A frozen dataclass: the checked, plain value is stored the only way it can be.
             object.__setattr__(self, f.name, CHECKS[f.name](getattr(self, f.name)))
         check_decay_factor(self.lr, self.weight_decay)  # a check of two settings together
-        _check_network_size(self.layer_sizes)
+        # The limits of model files, checked before anything is allocated: MLP checks the same.
+        check_network_size(
+            self.layer_sizes, f"hidden_sizes {self.hidden_sizes}", "try e.g. (512, 256)"
+        )
 
     def replace(self, **changes):
         """A copy with some settings changed (checked again), e.g. ``recipe.replace(lr=0.05)``."""

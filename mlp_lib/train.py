@@ -19,6 +19,10 @@ LR_SCHEDULES = ("constant", "cosine")
 # die and it settles at a finite value: waiting for nan would miss that.)
 EXPLOSION_FACTOR = 100
 HIGH_DROPOUT = 0.5  # above it, fewer than half of the hidden units are kept, each scaled up 2x+
+# Inputs larger than this stop training at the first step, before any update: a step changes the
+# logits by about lr * |x|^2 * D, so inputs of 1e30 would need a learning rate below 1e-63 (less
+# than float32 can even hold). Pixels are at most 255.
+MAX_INPUT = 1e6
 
 
 class DivergenceError(FloatingPointError):
@@ -144,13 +148,15 @@ def fit(
     progress : show a tqdm progress bar (text in a terminal, a widget in Jupyter)
 
     Returns a ``History``. Raises ``DivergenceError`` if the loss becomes nan or inf, or grows
-    to more than ``EXPLOSION_FACTOR`` times its first value.
+    to more than ``EXPLOSION_FACTOR`` times its first value; and at the first step, before any
+    update, if the inputs are larger than ``MAX_INPUT`` (the message then blames them).
     """
     check_int("epochs", epochs, low=1)
     check_int("batch_size", batch_size, low=1)
     X, y = _check_samples(model, X, y)  # arrays (lists are fine), finite, the network's sizes
     if len(X) == 0:
         raise ValueError("cannot train on zero samples")
+    input_scale = _largest_magnitude(X)  # checked at the first step, before any update
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
     if X_val is not None:
@@ -186,10 +192,14 @@ def fit(
                     with np.errstate(over="ignore", invalid="ignore"):
                         loss = float(model.loss(X_batch, y_batch, training=True))
                         first_loss = history.loss[0] if history.loss else loss
-                        if not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss:
+                        updated = bool(history.loss)  # False at the first step
+                        if _diverged(loss, first_loss, updated, input_scale):
+                            became = "became" if updated else "is"
+                            where = f"loss {became} {loss:.3g} at epoch {epoch}, step {step}"
                             raise DivergenceError(
-                                f"loss became {loss:.3g} at epoch {epoch}, step {step} (it started at "
-                                f"{first_loss:.3g}): {divergence_advice(base_lr, model.dropout)}",
+                                _divergence_message(
+                                    where, first_loss, base_lr, model, input_scale, updated
+                                ),
                                 epoch=epoch,
                                 step=step,
                                 loss=loss,
@@ -247,6 +257,42 @@ def evaluate(model, X, y, batch_size=1000):
         correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
     model.forget()  # nothing of the last batch is needed any more
     return Evaluation(correct=correct, total=len(X), loss=loss_sum / len(X))
+
+
+def _largest_magnitude(array):
+    """max |array| without a full-size temporary array; 0 for an empty one."""
+    if array.size == 0:
+        return 0.0
+    return max(abs(float(array.max())), abs(float(array.min())))
+
+
+def _diverged(loss, first_loss, updated, input_scale):
+    """True if training must stop: the loss is nan or inf, or EXPLOSION_FACTOR times its first
+    value; or, at the first step (nothing ``updated`` yet), the inputs exceed MAX_INPUT."""
+    if not updated and input_scale > MAX_INPUT:
+        return True
+    return not math.isfinite(loss) or loss > EXPLOSION_FACTOR * first_loss
+
+
+def _divergence_message(where, first_loss, lr, model, input_scale, updated):
+    """The DivergenceError's message: ``where`` it happened, and the cause. Before the first
+    update (``updated`` False) the learning rate played no part: the inputs or the weights are
+    too large."""
+    if updated:
+        return f"{where} (it started at {first_loss:.3g}): {divergence_advice(lr, model.dropout)}"
+    before = f"{where}, before any update, so the learning rate is not the cause"
+    if input_scale > MAX_INPUT:
+        return (
+            f"{before}: the inputs are far too large (up to {input_scale:.3g} in magnitude, more "
+            f"than {MAX_INPUT:g}; pixels are at most 255), and a step changes the outputs by about "
+            f"lr·x²; scale them to about [0, 1], e.g. X / {input_scale:.3g}"
+        )
+    weights = max(_largest_magnitude(W) for W in model.parameters().values())
+    return (
+        f"{before}: the network's outputs overflow on these inputs (the largest input is "
+        f"{input_scale:.3g}, the largest weight {weights:.3g}); scale the inputs to about [0, 1], "
+        f"or start from fresh weights"
+    )
 
 
 def _check_samples(model, X, y, names=("X", "y")):

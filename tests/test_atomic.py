@@ -6,6 +6,7 @@ Some tests start a real Python process that saves a model and stops half-way thr
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -204,3 +205,101 @@ def test_a_read_only_folder_is_refused_before_writing(tmp_path):
             write_bytes_atomically(folder / "m.npz", b"data")
     finally:
         folder.chmod(0o755)
+
+
+def test_a_save_to_a_long_name_killed_half_way_is_cleaned_up_by_the_next_save(tmp_path, saver):
+    # 240 bytes: a fine name, but ".<name>.<pid>-<hex>.tmp" would be longer than 255.
+    path = tmp_path / ("b" * 236 + ".npz")
+    process = saver(path, seed=1)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    (left,) = temporary_files(tmp_path)
+    assert len(left.encode()) <= os.pathconf(tmp_path, "PC_NAME_MAX")
+    assert left.startswith("." + "b" * 200) and "~" in left and f".{process.pid}-" in left
+    model = MLP((784, 64, 10), seed=2)
+    model.save(path)
+    assert temporary_files(tmp_path) == []
+    np.testing.assert_array_equal(MLP.load(path).parameters()["W0"], model.parameters()["W0"])
+
+
+def test_a_path_whose_folder_is_a_file_says_so(tmp_path):
+    (tmp_path / "notes").write_bytes(b"mine")
+    with pytest.raises(
+        OutputPathError,
+        match=r"cannot write the file to \S+/notes/m.npz: \S+/notes is a file, not a folder; "
+        r"choose a path in a folder$",
+    ):
+        write_bytes_atomically(tmp_path / "notes" / "m.npz", b"data")
+    assert (tmp_path / "notes").read_bytes() == b"mine"
+
+
+def test_a_full_disk_says_the_disk_is_full_and_leaves_the_old_file(tmp_path, monkeypatch):
+    import errno
+
+    import mlp_lib.atomic as atomic
+
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"old model")
+    path.chmod(0o640)
+
+    class FullDisk:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.f.__exit__(*exc)
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_open = open
+    monkeypatch.setattr(
+        atomic, "open", lambda fd, mode: FullDisk(real_open(fd, mode)), raising=False
+    )
+    with pytest.raises(OutputPathError) as info:
+        write_bytes_atomically(path, b"new model")
+    assert str(info.value) == (
+        f"cannot write {path}: the disk is full (No space left on device); free some space, or "
+        f"choose a folder on another disk"
+    )
+    assert path.read_bytes() == b"old model" and (path.stat().st_mode & 0o777) == 0o640
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs mounted in tmp_path (root only; skipped where mounting is not allowed)."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_really_full_disk_says_so_and_leaves_no_temporary_file(small_disk):
+    (small_disk / "kept.bin").write_bytes(b"kept")
+    with pytest.raises(OutputPathError, match=r"big.bin: the disk is full \(No space left"):
+        write_bytes_atomically(small_disk / "big.bin", bytes(200_000))
+    assert os.listdir(small_disk) == ["kept.bin"]
+    assert (small_disk / "kept.bin").read_bytes() == b"kept"
+
+
+def test_a_replaced_file_keeps_its_permissions_and_a_new_file_gets_the_umasks(tmp_path):
+    private = tmp_path / "private.npz"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    write_bytes_atomically(private, b"new")
+    assert private.read_bytes() == b"new" and stat.S_IMODE(private.stat().st_mode) == 0o600
+    old = os.umask(0o022)
+    try:
+        write_bytes_atomically(tmp_path / "fresh.npz", b"new")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "fresh.npz").stat().st_mode) == 0o644

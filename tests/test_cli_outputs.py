@@ -178,9 +178,9 @@ def test_a_network_larger_than_mlp_lib_trains_is_refused_before_allocating(tmp_p
     )
     assert code == 1 and out == ""
     assert re.fullmatch(
-        r"hidden_sizes \(2000000000000,\) make a 784-2000000000000-10 network of "
+        r"hidden_sizes \(2000000000000,\): a 784-2000000000000-10 network has "
         r"1,590,000,000,000,010 parameters \(6,360,000.0 GB in float32\), more than the "
-        r"50,000,000 mlp_lib trains and saves; try e.g. \(512, 256\)",
+        r"50,000,000 mlp_lib trains, saves and loads; try e.g. \(512, 256\)",
         one_error_line(err),
     )
 

@@ -120,6 +120,100 @@ def test_not_found_names_the_environment_variable_when_it_is_set(tmp_path, monke
         load_mnist("test")
 
 
+# ---------- a bad MLP_LIB_DATA_DIR: one clear line, never a traceback or a hang ----------
+
+ENV_FIX = (
+    "set it to the folder that holds mnist/ and fashion-mnist/, or unset it (unset "
+    "MLP_LIB_DATA_DIR) to use the data/ folder found automatically"
+)
+
+
+def bad_value(kind, tmp_path):
+    """(the value, the error type, the message) for a bad MLP_LIB_DATA_DIR of this ``kind``."""
+    given = "the environment variable MLP_LIB_DATA_DIR"
+    if kind == "empty":
+        return "", ValueError, f"{given} ('') is empty; {ENV_FIX}"
+    if kind == "too long":
+        value = str(tmp_path / ("d" * 300))
+        limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+        return (
+            value,
+            ValueError,
+            f"{given} ({value!r}) is too long: the name 'dddddddddddd…dddddddd' is 300 bytes "
+            f"long, more than the {limit} a file name can have here; {ENV_FIX}",
+        )
+    path = tmp_path / kind
+    if kind == "a file":
+        path.write_bytes(b"notes")
+    elif kind == "a named pipe (FIFO)":
+        os.mkfifo(path)
+    else:  # a character device
+        path.symlink_to("/dev/zero")
+    return (
+        str(path),
+        NotADirectoryError,
+        f"{given} ({str(path)!r}) is {kind}, not a folder; {ENV_FIX}",
+    )
+
+
+BAD_VALUES = ["empty", "too long", "a file", "a named pipe (FIFO)", "a character device"]
+
+
+@pytest.mark.parametrize("kind", BAD_VALUES)
+def test_a_bad_environment_variable_is_a_clear_error_from_load_mnist(tmp_path, monkeypatch, kind):
+    value, error, message = bad_value(kind, tmp_path)
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", value)
+    with pytest.raises(error) as info:
+        load_mnist("test")
+    assert str(info.value) == message
+    with pytest.raises(error):
+        default_data_dir()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train", "download"])
+@pytest.mark.parametrize("kind", BAD_VALUES)
+def test_a_bad_environment_variable_is_one_line_from_the_command_line(
+    tmp_path, monkeypatch, capsys, kind, command
+):
+    from mlp_lib import cli
+    from mlp_lib.model import MLP
+
+    model = MLP((784, 10)).save(tmp_path / "m.npz")
+    value, _, message = bad_value(kind, tmp_path)
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", value)
+    argv = {"evaluate": ["evaluate", str(model)], "train": ["train", "--no-progress"]}
+    code = cli.main(argv.get(command, ["download"]))
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == f"python -m mlp_lib: error: {message}\n"
+    assert "test accuracy" not in out and "epoch 1" not in out  # nothing was trained
+
+
+def test_a_missing_folder_in_the_environment_variable_says_it_does_not_exist(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_LIB_DATA_DIR", str(tmp_path / "typo"))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist("test")
+    assert (
+        f"t10k-images-idx3-ubyte.gz not found (looked for it: the environment variable "
+        f"MLP_LIB_DATA_DIR is set to {tmp_path / 'typo'}, which does not exist). Download"
+    ) in str(info.value)
+    assert not (tmp_path / "typo").exists()  # loading never makes it
+
+
+def test_an_empty_data_dir_argument_is_refused_not_taken_for_the_working_folder(tmp_path, capsys):
+    from mlp_lib import cli
+    from mlp_lib.model import MLP
+
+    with pytest.raises(ValueError, match=r"^the data folder '' \(data_dir=, or --data-dir\) is "):
+        load_mnist(data_dir="")
+    model = MLP((784, 10)).save(tmp_path / "m.npz")
+    assert cli.main(["evaluate", str(model), "--data-dir", ""]) == 1
+    assert capsys.readouterr().err == (
+        "python -m mlp_lib: error: the data folder '' (data_dir=, or --data-dir) is empty; give "
+        "the folder that holds mnist/ and fashion-mnist/, or leave it out\n"
+    )
+
+
 # ---------- the hub route: a non-editable install, a student's folder ----------
 
 STUDENT_SCRIPT = textwrap.dedent(

@@ -174,7 +174,8 @@ def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(
     with pytest.raises(DownloadError) as info:
         download(tiny, tmp_path, mirrors=mirrors, progress=False)
     message = str(info.value)
-    assert message.startswith("could not download a-idx1-ubyte.gz of 'tiny'; every mirror failed:")
+    assert "\n" not in message  # one line
+    assert message.startswith("could not download a-idx1-ubyte.gz of 'tiny'; every mirror failed (")
     assert (
         f"{server.url}/corrupt/a-idx1-ubyte.gz: checksum mismatch: the content's SHA-256 is"
         in message
@@ -186,13 +187,16 @@ def test_download_fails_with_each_mirrors_reason_and_leaves_no_file(
     assert f"{server.url}/missing/a-idx1-ubyte.gz: HTTP error 404 Not Found" in message
     assert f"{closed_port_url}a-idx1-ubyte.gz: could not connect (" in message
     assert "offline" not in message  # some servers did answer
+    assert "Check your internet connection and retry later (mirrors come and go)" in message
     assert f"copy the tiny .gz files by hand into {tmp_path / 'tiny'}" in message
     assert os.listdir(tmp_path / "tiny") == []  # neither the final file nor a temporary one
 
 
 def test_download_when_offline_says_so(tmp_path, tiny, closed_port_url):
     with pytest.raises(
-        DownloadError, match=r"(?s)could not connect .*You seem to be offline"
+        DownloadError,
+        match=r"could not connect .*\)\. You seem to be offline: no mirror could be reached; "
+        r"check your internet connection and retry, or copy",
     ) as info:
         download(
             tiny, tmp_path, mirrors=[closed_port_url, closed_port_url], timeout=5, progress=False
@@ -202,7 +206,9 @@ def test_download_when_offline_says_so(tmp_path, tiny, closed_port_url):
 
 
 def test_download_without_mirrors_raises(tmp_path, tiny):
-    with pytest.raises(DownloadError, match=r"every mirror failed:\n  \(no mirrors were given\)"):
+    with pytest.raises(
+        DownloadError, match=r"every mirror failed \(no mirrors were given\)\. Give at least one"
+    ):
         download(tiny, tmp_path, mirrors=[], progress=False)
 
 
@@ -326,3 +332,120 @@ def test_every_dataset_is_tried_on_https_mirrors_first():
     for dataset, mirrors in MIRRORS.items():
         schemes = [url.split("://")[0] for url in mirrors]
         assert schemes[0] == "https" and schemes == sorted(schemes, reverse=True), dataset
+
+
+def test_mirrors_that_all_answer_badly_are_not_blamed_on_the_connection(tmp_path, server, tiny):
+    mirrors = [server.mirror("corrupt", CORRUPT), server.mirror("missing", {})]
+    with pytest.raises(DownloadError) as info:
+        download(tiny, tmp_path, mirrors=mirrors, progress=False)
+    message = str(info.value)
+    assert "\n" not in message and "internet connection" not in message
+    assert (
+        "). The mirrors answered, but none with a good copy; retry later (mirrors come and go), "
+        f"or copy the tiny .gz files by hand into {tmp_path / 'tiny'}"
+    ) in message
+
+
+class FullDiskFile:
+    """A temporary file on a full disk: every write fails with ENOSPC."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, data):
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_during_a_download_says_so_and_tries_no_other_mirror(
+    tmp_path, server, tiny, monkeypatch
+):
+    import mlp_lib.download as download_module
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    kept = folder / "b-idx1-ubyte.gz"
+    kept.write_bytes(b"a file being replaced")
+    kept.chmod(0o640)
+    monkeypatch.setattr(download_module.tempfile, "TemporaryFile", FullDiskFile)
+    mirrors = [server.mirror("first", GOOD), server.mirror("second", GOOD)]
+    with pytest.raises(OSError) as info:
+        download(tiny, tmp_path, mirrors=mirrors, progress=False)
+    assert str(info.value) == (
+        f"cannot write {folder / 'a-idx1-ubyte.gz'}: the disk is full (No space left on device); "
+        f"free some space, or choose a folder on another disk"
+    )
+    assert server.requests == Counter({"/first/a-idx1-ubyte.gz": 1})  # the mirror was fine
+    assert sorted(os.listdir(folder)) == ["b-idx1-ubyte.gz"]
+    assert kept.read_bytes() == b"a file being replaced" and (kept.stat().st_mode & 0o777) == 0o640
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs mounted in tmp_path (root only; skipped where mounting is not allowed)."""
+    import subprocess
+
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_download_onto_a_really_full_disk_is_one_line_naming_the_disk(
+    small_disk, server, capsys, monkeypatch
+):
+    # The real MNIST files from a local mirror: the training images (9.9 MB) cannot fit in 64 KiB.
+    from mlp_lib import cli
+    from mlp_lib import download as download_module
+
+    files = {path.name: path.read_bytes() for path in PROJECT_MNIST.glob("*.gz")}
+    monkeypatch.setitem(download_module.MIRRORS, "mnist", [server.mirror("mnist", files)])
+    code = cli.main(["download", "--data-dir", str(small_disk)])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    # Before the last line: the progress bar, and the test server's complaint that the
+    # connection was closed; never a traceback through mlp_lib.
+    last = err.strip().splitlines()[-1]
+    assert "mlp_lib/" not in err
+    assert last == (
+        f"python -m mlp_lib: error: cannot write {small_disk}/mnist/train-images-idx3-ubyte.gz: "
+        f"the disk is full (No space left on device); free some space, or choose a folder on "
+        f"another disk"
+    )
+    assert os.listdir(small_disk / "mnist") == []
+    assert server.requests == Counter({"/mnist/train-images-idx3-ubyte.gz": 1})
+
+
+def test_a_refused_certificate_is_not_blamed_on_the_connection(tmp_path, tiny, monkeypatch):
+    import ssl
+    import urllib.error
+
+    import mlp_lib.download as download_module
+
+    def refuse_the_certificate(url, timeout):
+        reason = ssl.SSLCertVerificationError(1, "certificate verify failed: certificate expired")
+        raise urllib.error.URLError(reason)
+
+    monkeypatch.setattr(download_module.urllib.request, "urlopen", refuse_the_certificate)
+    with pytest.raises(DownloadError) as info:
+        download(tiny, tmp_path, mirrors=["https://mirror.example/"], progress=False)
+    message = str(info.value)
+    assert "https://mirror.example/a-idx1-ubyte.gz: the secure connection failed (" in message
+    assert "offline" not in message and "internet connection" not in message
+    assert (
+        "). This computer refused the mirrors' certificates: check its date and time, and its "
+        "certificates (on macOS, run the Install Certificates command of your Python), or copy"
+    ) in message
+    assert os.listdir(tmp_path / "tiny") == []

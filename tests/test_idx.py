@@ -296,3 +296,25 @@ def test_read_idx_with_a_dtype_still_refuses_a_truncated_file(tmp_path):
     path.write_bytes(path.read_bytes()[:-3])
     with pytest.raises(IDXFormatError, match=r"77 follow the header \(the file is truncated\)"):
         read_idx(path, dtype=np.float64)
+
+
+def test_a_file_that_cannot_be_read_for_its_permissions_says_so_not_to_download_it(
+    tmp_path, monkeypatch
+):
+    # As root every file is readable, so the refusal is simulated where the file is opened.
+    import errno
+
+    import mlp_lib.idx
+
+    path = tmp_path / "a-idx1-ubyte.gz"
+    write_idx(path, np.zeros(3, np.uint8))
+
+    def refuse(p):
+        raise PermissionError(errno.EACCES, "Permission denied", str(p))
+
+    monkeypatch.setattr(mlp_lib.idx, "open_regular_file", refuse)
+    with pytest.raises(IDXFormatError) as info:
+        read_idx(path)
+    assert str(info.value) == (
+        f"{path}: cannot be read (Permission denied); check its permissions (ls -l {path})"
+    )

@@ -16,7 +16,13 @@ import pytest
 from helpers import peak_memory_of
 
 from mlp_lib.model import MLP, ModelFormatError
-from mlp_lib.model_file import MAX_MEMBERS, MAX_PARAMETERS
+from mlp_lib.model_file import (
+    MAX_LAYERS,
+    MAX_MEMBERS,
+    MAX_METADATA_CHARS,
+    MAX_METADATA_KEYS,
+    MAX_PARAMETERS,
+)
 
 FEW_MB = 5_000_000
 TERA_SHAPE = (10**6, 10**6)  # 7.28 TiB of float64
@@ -78,8 +84,9 @@ def test_a_file_declaring_a_huge_network_is_refused_before_building_it(tmp_path)
     assert 100_000 < path.stat().st_size < 110_000
     peak = refused(
         path,
-        r"huge.npz: declares a 784-20000-20000-10 network with 415,920,010 parameters, more than "
-        rf"the {MAX_PARAMETERS:,} mlp_lib loads; is this the right file\?",
+        r"huge.npz: its layer_sizes \[784, 20000, 20000, 10\]: a 784-20000-20000-10 network has "
+        rf"415,920,010 parameters \(1.7 GB in float32\), more than the {MAX_PARAMETERS:,} mlp_lib "
+        r"trains, saves and loads; is this the right file\?",
     )
     assert peak < FEW_MB
 
@@ -243,3 +250,170 @@ def test_a_symbolic_link_loop_cannot_be_read_and_says_so(tmp_path):
         ModelFormatError, match=r"loop.npz: cannot be read \(Too many levels of symbolic links\)"
     ):
         MLP.load(loop)
+
+
+# ---- what MLP.save writes, MLP.load reads: one set of limits --------------------------------
+
+
+def test_one_parameter_limit_for_the_network_the_recipe_and_the_file(tmp_path, monkeypatch):
+    import mlp_lib.model_file as model_file
+    from mlp_lib import Recipe
+
+    # Lowered in its one place, the limit moves for all three: 784-10-10 has exactly 7,960.
+    monkeypatch.setattr(model_file, "MAX_PARAMETERS", 7960)
+    model = MLP((784, 10, 10), seed=1)
+    loaded = MLP.load(model.save(tmp_path / "largest.npz"))
+    np.testing.assert_array_equal(loaded.parameters()["W0"], model.parameters()["W0"])
+    assert Recipe(hidden_sizes=(10,)).layer_sizes == (784, 10, 10)
+    too_many = (
+        r"a 784-11-10 network has 8,755 parameters \(0.0 GB in float32\), more than the 7,960"
+    )
+    with pytest.raises(ValueError, match=rf"^layer_sizes \(784, 11, 10\): {too_many} mlp_lib"):
+        MLP((784, 11, 10))
+    with pytest.raises(ValueError, match=rf"^hidden_sizes \(11,\): {too_many} mlp_lib trains"):
+        Recipe(hidden_sizes=(11,))
+    monkeypatch.setattr(model_file, "MAX_PARAMETERS", 8755)
+    path = MLP((784, 11, 10)).save(tmp_path / "bigger.npz")
+    monkeypatch.setattr(model_file, "MAX_PARAMETERS", 7960)
+    with pytest.raises(
+        ModelFormatError,
+        match=rf"bigger.npz: its layer_sizes \[784, 11, 10\]: {too_many} mlp_lib trains, saves "
+        r"and loads; is this the right file\?$",
+    ):
+        MLP.load(path)
+
+
+@pytest.mark.slow
+def test_the_largest_network_allowed_saves_and_loads(tmp_path):
+    # One 4,999,999 x 10 layer: exactly 50,000,000 parameters, 200 MB in float32.
+    sizes = (MAX_PARAMETERS // 10 - 1, 10)
+    model = MLP(sizes, seed=0)
+    path = model.save(tmp_path / "largest.npz")
+    loaded = MLP.load(path)
+    np.testing.assert_array_equal(loaded.parameters()["b0"], model.parameters()["b0"])
+    assert loaded.layer_sizes == sizes
+    with pytest.raises(ValueError, match=r"50,000,010 parameters .* more than the 50,000,000"):
+        MLP((sizes[0] + 1, 10))
+
+
+def test_the_layer_count_limit_is_the_same_for_the_network_the_recipe_and_the_file(tmp_path):
+    from mlp_lib import Recipe
+
+    sizes = (3,) * MAX_LAYERS
+    assert MLP.load(MLP(sizes).save(tmp_path / "deep.npz")).layer_sizes == sizes
+    message = rf"a network has 2 to {MAX_LAYERS} layer sizes \(the inputs, the hidden layers, "
+    message += rf"the outputs\), got {MAX_LAYERS + 1}"
+    with pytest.raises(ValueError, match=rf"^layer_sizes \(3, .*\): {message}; try fewer"):
+        MLP((3,) * (MAX_LAYERS + 1))
+    assert len(Recipe(hidden_sizes=(3,) * (MAX_LAYERS - 2)).layer_sizes) == MAX_LAYERS
+    with pytest.raises(ValueError, match=rf"^hidden_sizes \(3, .*\): {message}; try e.g."):
+        Recipe(hidden_sizes=(3,) * (MAX_LAYERS - 1))
+
+
+def test_metadata_at_its_limits_saves_and_loads(tmp_path):
+    keys = {f"k{i}": "v" for i in range(MAX_METADATA_KEYS)}
+    assert MLP.load(MLP((4, 2)).save(tmp_path / "keys.npz", **keys)).metadata == keys
+    note = "é" * 10 + "x" * (MAX_METADATA_CHARS - len('{"note": ""}') - 60)  # é is \u00e9 in JSON
+    assert len(json.dumps({"note": note})) == MAX_METADATA_CHARS
+    assert MLP.load(MLP((4, 2)).save(tmp_path / "long.npz", note=note)).metadata == {"note": note}
+
+
+def test_metadata_beyond_its_limits_is_refused_by_save_naming_the_limit(tmp_path):
+    path = MLP((4, 2), seed=1).save(tmp_path / "m.npz")  # an earlier save: left as it was
+    before = path.read_bytes()
+    path.chmod(0o640)
+    keys = {f"k{i}": "v" for i in range(MAX_METADATA_KEYS + 1)}
+    with pytest.raises(
+        ValueError,
+        match=r"^cannot save \S+/m.npz: the metadata has 1,001 keys, more than the 1,000 a model "
+        r"file holds; keep fewer$",
+    ):
+        MLP((4, 2)).save(path, **keys)
+    note = "x" * (MAX_METADATA_CHARS - len('{"note": ""}') + 1)
+    with pytest.raises(
+        ValueError,
+        match=r"^cannot save \S+/m.npz: the metadata is 100,001 characters long as JSON, more than "
+        r"the 100,000 a model file holds; its longest entry is 'note' \(4 \+ 99,989 characters\): "
+        r"shorten it$",
+    ):
+        MLP((4, 2)).save(path, note=note)
+    assert path.read_bytes() == before and (path.stat().st_mode & 0o777) == 0o640
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_metadata_beyond_its_limits_in_a_file_is_refused_naming_the_limit(tmp_path):
+    version_2 = npy(np.array(2))  # metadata as JSON
+    too_many = json.dumps({f"k{i}": "v" for i in range(MAX_METADATA_KEYS + 1)})
+    members = small_model_members(format_version=version_2, metadata=npy(np.array(too_many)))
+    path = write_zip(tmp_path / "keys.npz", members)
+    refused(path, r"keys.npz: the metadata has 1,001 keys, more than the 1,000 a model file holds")
+    too_long = json.dumps({"note": "x" * MAX_METADATA_CHARS})
+    members = small_model_members(format_version=version_2, metadata=npy(np.array(too_long)))
+    path = write_zip(tmp_path / "long.npz", members)
+    refused(
+        path,
+        r"long.npz: 'metadata' is a string of 100,012 characters, more than the 100,000 a model "
+        r"file holds; is this the right file\?$",
+    )
+
+
+def test_metadata_values_that_are_not_strings_are_saved_as_strings(tmp_path):
+    model = MLP((4, 2))
+    model.metadata = {"epochs": 3, 7: None}
+    assert MLP.load(model.save(tmp_path / "m.npz")).metadata == {"epochs": "3", "7": "None"}
+
+
+def test_a_float32_file_holding_float64_values_too_large_for_float32_is_refused(tmp_path):
+    # A crafted file: declares float32, stores W0 as float64 with 1e300 (inf once converted).
+    W0 = np.zeros((4, 2))
+    W0[1, 1] = -1e300
+    members = small_model_members(W0=npy(W0), dtype=npy(np.array("float32")))
+    path = write_zip(tmp_path / "m.npz", members)
+    refused(
+        path,
+        r"m.npz: W0 holds values up to 1e\+300, more than float32 can hold \(at most 3.4e\+38\); "
+        r"the file declares float32, so MLP.save did not write it: is this the right file\?$",
+    )
+
+
+def test_a_float64_file_keeps_its_values_exactly_and_refuses_to_become_inf_in_float32(tmp_path):
+    model = MLP((4, 2), dtype=np.float64)
+    extremes = [1e300, -1e300, 5e-324, -0.0, np.pi, 1 / 3, np.finfo(np.float64).max, 2.0**-1074]
+    model.parameters()["W0"][...] = np.array(extremes).reshape(4, 2)
+    path = model.save(tmp_path / "m.npz")
+    W0 = MLP.load(path).parameters()["W0"]
+    assert W0.dtype == np.float64 and W0.tobytes() == model.parameters()["W0"].tobytes()
+    with pytest.raises(
+        ModelFormatError,
+        match=r"m.npz: W0 holds values up to 1.8e\+308, more than float32 can hold \(at most "
+        r"3.4e\+38\); load it as float64, the dtype it was saved in \(dtype=None\)$",
+    ):
+        MLP.load(path, dtype=np.float32)
+
+
+def test_save_refuses_weights_load_would_refuse_and_leaves_the_old_file(tmp_path):
+    path = MLP((4, 2), seed=1).save(tmp_path / "m.npz")
+    before = path.read_bytes()
+    diverged = MLP((4, 2))
+    diverged.parameters()["b0"][1] = np.inf
+    with pytest.raises(
+        ValueError,
+        match=r"^cannot save \S+/m.npz: b0 contains 1 nan or inf value; a model file holds finite "
+        r"numbers only: did training diverge\?$",
+    ):
+        diverged.save(path)
+    swapped = MLP((4, 2))  # float32, with a float64 array put in its place by hand
+    swapped.layers[0].params["W"] = np.full((4, 2), 1e300)
+    with pytest.raises(
+        ValueError,
+        match=r"^cannot save \S+/m.npz: W0 holds values up to 1e\+300, more than float32 can hold "
+        r"\(at most 3.4e\+38\); keep them within its range, or make the model float64$",
+    ):
+        swapped.save(path)
+    reshaped = MLP((4, 2))
+    reshaped.layers[0].params["W"] = np.zeros((2, 4), np.float32)
+    with pytest.raises(
+        ValueError, match=r"^cannot save \S+/m.npz: W0 has shape \(2, 4\), expected \(4, 2\)$"
+    ):
+        reshaped.save(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.npz"]

@@ -86,9 +86,9 @@ def test_values_are_stored_in_their_plain_form():
         (dict(seed=-5), r"seed must be an integer >= 0, got -5"),
         (
             dict(hidden_sizes=(10**6, 10**6)),
-            r"hidden_sizes \(1000000, 1000000\) make a 784-1000000-1000000-10 network of "
+            r"hidden_sizes \(1000000, 1000000\): a 784-1000000-1000000-10 network has "
             r"1,000,796,000,010 parameters \(4,003.2 GB in float32\), more than the 50,000,000 "
-            r"mlp_lib trains and saves; try e.g. \(512, 256\)",
+            r"mlp_lib trains, saves and loads; try e.g. \(512, 256\)",
         ),
     ],
 )

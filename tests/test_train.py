@@ -103,9 +103,16 @@ def test_an_exploding_but_finite_loss_counts_as_divergence(blobs):
 
 def test_nan_loss_counts_as_divergence(blobs):
     X, y = blobs()
-    X = np.full_like(X, np.finfo(np.float32).max)  # finite, but the logits overflow: inf - inf
-    with pytest.raises(DivergenceError, match=r"loss became nan at epoch 1, step 1"):
-        fit(MLP((20, 3)), X, y, epochs=1, batch_size=len(X), progress=False)
+    model = MLP((20, 3))
+    model.parameters()["W0"][...] = np.finfo(np.float32).max  # the logits overflow: inf - inf
+    with pytest.raises(
+        DivergenceError,
+        match=r"^loss is nan at epoch 1, step 1, before any update, so the learning rate is not "
+        r"the cause: the network's outputs overflow on these inputs \(the largest input is \S+, "
+        r"the largest weight 3.4e\+38\); scale the inputs to about \[0, 1\], or start from "
+        r"fresh weights$",
+    ):
+        fit(model, X, y, epochs=1, batch_size=len(X), progress=False)
 
 
 @pytest.mark.parametrize("where", ["X", "X_val"])
@@ -361,3 +368,30 @@ def test_fit_and_evaluate_leave_no_cached_batch_in_the_network(blobs):
     assert nothing_cached()
     evaluate(model, X, y)
     assert nothing_cached()
+
+
+@pytest.mark.parametrize("sizes", [(20, 3), (20, 512, 256, 3)])
+def test_huge_inputs_are_blamed_before_any_update_not_the_learning_rate(blobs, sizes):
+    # Inputs of 1e30: the small network's first loss is finite (about 1e30), the large one's may
+    # not be; either way training stops at the first step, before any update, naming the inputs.
+    X, y = blobs()
+    model = MLP(sizes, seed=0)
+    before = {name: value.copy() for name, value in model.parameters().items()}
+    with pytest.raises(
+        DivergenceError,
+        match=r"^loss is \S+ at epoch 1, step 1, before any update, so the learning rate is not "
+        r"the cause: the inputs are far too large \(up to 1\.\d+e\+31 in magnitude, more than "
+        r"1e\+06; pixels are at most 255\), and a step changes the outputs by about lr·x²; scale "
+        r"them to about \[0, 1\], e\.g\. X / 1\.\d+e\+31$",
+    ) as info:
+        fit(model, X * 1e30, y, epochs=1, optimizer=SGD(1e-3), progress=False)
+    assert info.value.step == 1 and info.value.history.loss == []
+    for name, value in model.parameters().items():  # no update was made
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_inputs_up_to_the_limit_still_train(blobs):
+    X, y = blobs()
+    X = X / np.abs(X).max() * 1e6  # the largest allowed; a small enough step still learns
+    history = fit(MLP((20, 3)), X, y, epochs=2, optimizer=SGD(1e-13), progress=False)
+    assert history.epochs == 2 and np.isfinite(history.loss).all()
