@@ -25,7 +25,8 @@ samples/s = epochs * training images / training seconds; accuracy is on the 10,0
 Run:  python benchmarks/bench_training.py            (full run: several minutes)
       python benchmarks/bench_training.py --quick    (6,000 images, 1 epoch, 1 round)
       python benchmarks/bench_training.py --seed-only --repeats 5   (the seed comparison only)
-The seed post is looked for in shared/seed beside the repository (or pass --seed-post PATH).
+The seed post is looked for in shared/seed beside the repository (or pass --seed-post PATH, or set
+MLP_LIB_SEED_POST=PATH); without it the seed program is left out, saying so (--seed-only: an error).
 PyTorch and scikit-learn come with the benchmark extra: pip install -e ".[bench]"
 """
 
@@ -33,6 +34,7 @@ import argparse
 import importlib
 import os
 import platform
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from real_seed_program import RealSeedProgram  # Python puts this script's folder on sys.path
+from real_seed_program import RealSeedProgram, SeedPostError  # this script's folder is on sys.path
 
 from mlp_lib import DATASETS, MLP, SGD, Momentum, evaluate, fit, load_mnist, read_idx
 from mlp_lib.data import dataset_dir
@@ -482,11 +484,23 @@ def main(argv=None):
     if args.quick:
         n_train, args.epochs, args.repeats = QUICK_TRAIN_SIZE, 1, 1
 
+    try:
+        seed_program = RealSeedProgram(args.seed_post, n_train=n_train)
+    except SeedPostError as exc:
+        if args.seed_only:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"note: the real seed program is left out: {exc}", file=sys.stderr)
+        seed_program = None
     torch = None if args.seed_only else optional_import("torch", "PyTorch")
     sklearn = None if args.seed_only else optional_import("sklearn", "scikit-learn")
     data = load_data(n_train)
-    with RealSeedProgram(args.seed_post, n_train=n_train) as seed_program:
+    if seed_program is None:
+        run_and_report(args, data, None, torch, sklearn)
+        return 0
+    with seed_program:
         run_and_report(args, data, seed_program, torch, sklearn)
+    return 0
 
 
 def run_and_report(args, data, seed_program, torch, sklearn):
@@ -495,7 +509,8 @@ def run_and_report(args, data, seed_program, torch, sklearn):
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()}")
     threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
     print(f"thread settings (the seed program inherits them): {threads or 'none, the defaults'}")
-    print(f"seed program: {seed_program.post}, run as {', '.join(seed_program.files)}")
+    if seed_program is not None:
+        print(f"seed program: {seed_program.post}, run as {', '.join(seed_program.files)}")
     if torch is not None:
         print(f"PyTorch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
     if sklearn is not None:
@@ -526,4 +541,4 @@ def run_and_report(args, data, seed_program, torch, sklearn):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,8 +6,11 @@ post titles it "mian.py") and the layers module that the main program imports wi
 ``from layers_1 import ...`` (the post gives that block no title). This repository never stores
 that code. At run time this module:
 
-1. finds the post: ``--seed-post PATH`` (the file, or the folder holding it), else the folder
-   ``shared/seed`` beside the repository or beside one of the folders above it;
+1. finds the post: ``--seed-post PATH`` (the file, or the folder holding it), else the
+   environment variable ``MLP_LIB_SEED_POST`` (the same), else the folder ``shared/seed`` beside
+   the repository or beside one of the folders above it. The tests that need the post
+   (tests/test_benchmarks.py) look for it the same way, and are skipped, saying so, where it is
+   not (a failure in CI: the variable ``CI`` set);
 2. extracts the two blocks by what they are: the main program is the block with
    ``if __name__ == "__main__":``, and the layers module is the block that defines every name the
    main program imports from it; they are written as ``main.py`` and ``<module>.py``
@@ -29,6 +32,7 @@ epochs of ``N // 90`` full batches (the last 60 of the 60,000 shuffled images ar
 each epoch): 179,820 images in all.
 
 Run:  python benchmarks/real_seed_program.py [--seed-post PATH]   (one run, about 10 s)
+Without the post it prints one ``error:`` line saying where to put it, and exits with 1.
 """
 
 import argparse
@@ -48,6 +52,7 @@ from mlp_lib.data import DATASETS, dataset_dir
 
 REPO = Path(__file__).resolve().parent.parent
 POST_FOLDER = Path("shared") / "seed"  # looked for beside the repository and above it
+ENV_VAR = "MLP_LIB_SEED_POST"  # the post's file or folder, where --seed-post is not given
 MAIN_FILE = "main.py"
 DATA_FOLDER = "mnist_data"  # the program's MNIST_DIR, relative to where it runs
 BATCH_SIZE, EPOCHS = 90, 3  # the program's settings (its batch_size default, its range(3))
@@ -86,17 +91,28 @@ def default_post_folders():
     return [parent / POST_FOLDER for parent in REPO.parents]
 
 
+def how_to_provide():
+    """Where the post may be put, in words: for every message about a missing post."""
+    return (
+        f"put the blog post's folder at {REPO.parent / POST_FOLDER} (beside the repository), "
+        f"or pass --seed-post PATH, or set {ENV_VAR}=PATH (its file or its folder)"
+    )
+
+
 def find_post(path=None):
-    """The post's file: ``path`` (a file, or a folder holding one .txt post), else the default.
+    """The post's file: ``path`` (a file, or a folder holding one .txt post), else the one named
+    by the environment variable MLP_LIB_SEED_POST, else the first default folder that exists.
 
     Raises SeedPostError saying where it looked and what to pass.
     """
-    if path is not None:
-        folders = [Path(path)]
+    named = path if path is not None else os.environ.get(ENV_VAR, "").strip() or None
+    if named is not None:
+        folders = [Path(named)]
         if not folders[0].exists():
+            given = "--seed-post" if path is not None else f"the environment variable {ENV_VAR}"
             raise SeedPostError(
-                f"{path}: no such file or folder; pass --seed-post with the seed post's file or the "
-                f"folder holding it (shared/seed beside the repository)"
+                f"{named}: no such file or folder (from {given}); give the seed post's file or "
+                f"the folder holding it (shared/seed beside the repository)"
             )
     else:
         folders = [folder for folder in default_post_folders() if folder.is_dir()]
@@ -104,7 +120,7 @@ def find_post(path=None):
             looked = ", ".join(str(folder) for folder in default_post_folders())
             raise SeedPostError(
                 f"the seed post was not found: no folder {POST_FOLDER} in {looked}; "
-                f"pass --seed-post with the post's file or its folder"
+                f"{how_to_provide()}"
             )
     if folders[0].is_file():
         return folders[0]
@@ -344,15 +360,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed-post", help="the blog post's file, or the folder holding it")
     args = parser.parse_args(argv)
-    with RealSeedProgram(args.seed_post) as program:
-        print(f"post: {program.post}; files: {', '.join(program.files)}; in {program.folder}")
-        run = program.run()
+    try:
+        with RealSeedProgram(args.seed_post) as program:
+            print(f"post: {program.post}; files: {', '.join(program.files)}; in {program.folder}")
+            run = program.run()
+    except (SeedPostError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(
         f"real seed program: {run.samples:,} images in {run.seconds:.3f} s "
         f"({run.samples_per_s:,.0f} samples/s), test accuracy {100 * run.accuracy:.2f}% "
         f"(NumPy {np.__version__})"
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -13,6 +13,11 @@ touched unless ``--test`` is given, which is meant for the final chosen recipe o
 validate on: use it only after the choice is made, with ``--test``). ``--measure`` does not
 train: it times the distortion of a batch against a training step of the network, interleaved.
 Every option is written into the log, so any run can be repeated from its entry.
+
+The log and ``--save`` are checked before anything trains: their folders must exist, and a
+``--log`` that exists must be such a log (another file is never written over). If the log still
+cannot be written when the run ends (a full disk), the run's entry goes to a file in the
+temporary folder, and the error line says where: a run is never lost.
 """
 
 import argparse
@@ -22,13 +27,14 @@ import os
 import platform
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from mlp_lib import MLP, StopTraining, evaluate, fit, load_mnist
-from mlp_lib.atomic import write_bytes_atomically
+from mlp_lib.atomic import OutputPathError, check_output_path, write_bytes_atomically
 from mlp_lib.augment import Chain, ElasticDistortion, RandomShift
 from mlp_lib.optim import Adam, Momentum
 
@@ -80,6 +86,43 @@ def parse_args(argv=None):
     return args
 
 
+def read_log(path):
+    """The log's runs; SystemExit with one line if ``path`` is missing or not such a log."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SystemExit(f"error: {path}: no such log; train a run first, or give --log") from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not JSON"
+        raise SystemExit(
+            f"error: {path} is not a log of this script ({reason}); give another --log"
+        ) from None
+    if not (isinstance(data, dict) and isinstance(data.get("runs"), list)):
+        raise SystemExit(
+            f'error: {path} is not a log of this script (no "runs" list); give another --log'
+        )
+    return data
+
+
+def check_outputs(args):
+    """Before training: the log can be added to and the model saved (SystemExit with one line)."""
+    for path, what in ((args.log, "log"), (args.save, "model")):
+        if path is None:
+            continue
+        try:
+            check_output_path(path, what)
+        except OutputPathError as exc:
+            raise SystemExit(f"error: {exc}") from None
+    if args.log.exists():
+        read_log(args.log)
+
+
+def lock_file(path):
+    """The lock beside the log, ``.record_search.json.lock``: opened for appending, so that a file
+    of that name is never emptied."""
+    return open(path.with_name(f".{path.name}.lock"), "a")
+
+
 def number(value, spec=".1f"):
     """``value`` formatted, or "?" where the log has no value (a run stopped by hand)."""
     return "?" if value is None else format(value, spec)
@@ -87,7 +130,7 @@ def number(value, spec=".1f"):
 
 def summary(path):
     """A markdown table of every logged run: what changed, accuracy, seconds, load."""
-    runs = json.loads(path.read_text())["runs"]
+    runs = read_log(path)["runs"]
     lines = [
         "| run | network | epochs | batch | lr | dropout | shift | alpha/sigma | rot/scale/shear "
         "| train on | val % (best epoch) | test % | s | CPU s | threads | load |",
@@ -160,10 +203,13 @@ def test_saved(path, name):
     For the chosen recipe trained on the validation split: its model is tested once, after the
     choice, without training it again. A run tested before is not tested again.
     """
-    with open(path.with_suffix(".lock"), "w") as lock:
+    with lock_file(path) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        data = json.loads(path.read_text())
-        (run,) = [run for run in data["runs"] if run["name"] == name]
+        data = read_log(path)
+        runs = [run for run in data["runs"] if run.get("name") == name]
+        if len(runs) != 1:
+            raise SystemExit(f"error: {path} has {len(runs)} runs named {name!r}, not one")
+        (run,) = runs
         if "test_accuracy" in run:
             raise SystemExit(f"{name} was already tested: {run['test_accuracy']}")
         model = MLP.load(run["saved"])
@@ -177,10 +223,9 @@ def test_saved(path, name):
 
 def append_to_log(path, entry):
     """Add one run to the JSON log; a lock file lets two runs finish at the same time safely."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
+    with lock_file(path) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        runs = json.loads(path.read_text())["runs"] if path.exists() else []
+        runs = read_log(path)["runs"] if path.exists() else []
         runs.append(entry)
         data = {
             "about": (
@@ -227,6 +272,14 @@ def measure(args, X, y, repeats=60):
     )
 
 
+def keep_entry_elsewhere(entry, exc):
+    """The run's entry, written to the temporary folder when the log cannot take it."""
+    handle, path = tempfile.mkstemp(prefix=f"record_search-{entry['name']}-", suffix=".json")
+    with os.fdopen(handle, "w") as file:
+        json.dump(entry, file, indent=1)
+    raise SystemExit(f"error: {exc}; this run's entry is in {path}: add it to the log by hand")
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.summary:
@@ -235,6 +288,7 @@ def main(argv=None):
     if args.test_saved:
         test_saved(args.log, args.test_saved)
         return
+    check_outputs(args)  # before the data is loaded and anything trains
     X, y = load_mnist("train", dtype=np.dtype(args.dtype))  # (60000, 784), (60000,)
     if args.measure:
         measure(args, X, y)
@@ -310,13 +364,22 @@ def main(argv=None):
         test = evaluate(model, X_test, y_test)
         entry["test_accuracy"] = round(test.accuracy, 4)
         print(f"  test {test}")
+    save_error = None
     if args.save and not history.stopped_early:
-        model.save(args.save, recipe=json.dumps(entry["settings"]))
-        entry["saved"] = str(args.save)
-    append_to_log(args.log, entry)
+        try:
+            model.save(args.save, recipe=json.dumps(entry["settings"]))
+            entry["saved"] = str(args.save)
+        except OSError as exc:  # the run is still logged; the model is lost, and it says so
+            save_error = entry["save_error"] = str(exc)
+    try:
+        append_to_log(args.log, entry)
+    except OSError as exc:
+        keep_entry_elsewhere(entry, exc)
     final = f"val {100 * entry['final_val_accuracy']:.2f}%, " if history.val_accuracy else ""
     stopped = f" (stopped after epoch {history.epochs})" if history.stopped_early else ""
     print(f"{args.name}: {final}{history.seconds:.0f} s{stopped}")
+    if save_error:
+        raise SystemExit(f"error: {save_error}; the run is logged without its model")
 
 
 if __name__ == "__main__":

@@ -35,12 +35,14 @@ from .model import MLP, ModelFormatError
 from .optim import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 from .presets import PRESETS
 from .recipe import Recipe, train_recipe
-from .threads import apply_environment, set_blas_threads
+from .threads import BlasThreadsWarning, apply_environment, set_blas_threads
 from .train import DivergenceError, Evaluation, History, StopTraining, evaluate, fit
 
 __version__ = "0.1.0"
 
-apply_environment()  # one BLAS thread outside training, unless MLP_LIB_BLAS_THREADS says otherwise
+# One BLAS thread outside training, unless MLP_LIB_BLAS_THREADS says otherwise. A value it cannot
+# use is a BlasThreadsWarning, never an error: importing mlp_lib always works.
+apply_environment()
 
 __all__ = [
     "DATASETS",
@@ -49,6 +51,7 @@ __all__ = [
     "PRESETS",
     "SGD",
     "Adam",
+    "BlasThreadsWarning",
     "DivergenceError",
     "DownloadError",
     "ElasticDistortion",

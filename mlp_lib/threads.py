@@ -13,7 +13,11 @@ same training step can take ten or twenty times longer. So mlp_lib decides:
 
 Choose for yourself with the environment variable ``MLP_LIB_BLAS_THREADS`` (read on import) or
 ``set_blas_threads`` (at any time): ``"auto"`` (the policy above, the default), a number (always
-that many threads), or ``"system"`` (mlp_lib never changes BLAS's threads).
+that many threads), or ``"system"`` (mlp_lib never changes BLAS's threads). A number larger than
+the CPUs this process may use is lowered to them, with a warning. A value of the variable that
+means none of these never stops ``import mlp_lib``: it gives one ``BlasThreadsWarning`` line,
+naming the variable, its value and what it may be, and mlp_lib uses ``"auto"``. (Threads change
+how fast a network trains, never what it learns, so a notebook or a command goes on.)
 
 A float32 network trained with a different number of threads can differ in its last digits (the
 additions happen in another order); float64 results are the same to the last digit.
@@ -22,6 +26,7 @@ additions happen in another order); float64 results are the same to the last dig
 import math
 import os
 import time
+import warnings
 
 from threadpoolctl import ThreadpoolController
 
@@ -101,31 +106,87 @@ def _set(threads):
         lib.set_num_threads(threads)
 
 
+class BlasThreadsWarning(UserWarning):
+    """A number of BLAS threads mlp_lib cannot use as asked: lowered, or replaced by "auto"."""
+
+
+def _allowed(cpus):
+    return f"'auto', 'system' or a number of threads from 1 to {cpus}"
+
+
+def parse_mode(mode):
+    """``mode`` as "auto", "system" or an int >= 1; text such as " 2 " or "AUTO" is accepted.
+
+    Raises ValueError naming the value for anything else (0, -3, 1.5, "banana", True).
+    """
+    if isinstance(mode, str):
+        text = mode.strip().lower()
+        if text in ("auto", "system"):
+            return text
+        if text.isascii() and text.isdigit():  # "²".isdigit() is True, but int("²") fails
+            mode = int(text)
+    if is_integer(mode) and mode >= 1:
+        return int(mode)
+    raise ValueError(f"BLAS threads must be {_allowed(available_cpus())}, got {mode!r}; try 'auto'")
+
+
+def _cap(mode, asked_by):
+    """(mode, None), or (the CPUs this process may use, a sentence) for a number above them."""
+    cpus = available_cpus()
+    if isinstance(mode, int) and mode > cpus:
+        return cpus, (
+            f"{asked_by} asks for {mode} BLAS threads, more than the {cpus} CPUs this process may "
+            f"use; using {cpus}"
+        )
+    return mode, None
+
+
 def set_blas_threads(mode):
     """Choose how mlp_lib sets BLAS's threads: "auto", "system" or a positive number.
 
-    "auto" and numbers take effect at once (outside training: one thread, or that number).
+    "auto" and numbers take effect at once (outside training: one thread, or that number). A
+    number above the CPUs this process may use (``available_cpus``) is lowered to them, with a
+    ``BlasThreadsWarning``. Returns the mode now in use.
     """
+    mode, lowered = _cap(parse_mode(mode), "set_blas_threads")
+    if lowered:
+        warnings.warn(lowered, BlasThreadsWarning, stacklevel=2)
+    return _use(mode)
+
+
+def _use(mode):
     global _mode
-    if isinstance(mode, str) and mode.strip().isdigit():
-        mode = int(mode)
-    if mode not in ("auto", "system") and not (is_integer(mode) and mode >= 1):
-        raise ValueError(
-            f"BLAS threads must be 'auto', 'system' or a positive number, got {mode!r}; try 'auto'"
-        )
-    _mode = mode if isinstance(mode, str) else int(mode)
+    _mode = mode
     if _mode != "system":
         _set(1 if _mode == "auto" else _mode)
     return _mode
 
 
-def apply_environment():
-    """On import: the mode named by MLP_LIB_BLAS_THREADS, or "auto"."""
-    value = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
+def _warn_about_the_environment(message):
+    """One BlasThreadsWarning line. It has no line of code to point at: its place is given as
+    "<environment>", which keeps it to one line on the command line and in a notebook alike."""
+    warnings.warn_explicit(message, BlasThreadsWarning, "<environment>", 0, module="mlp_lib")
+
+
+def apply_environment(environ=os.environ):
+    """On import: the mode named by MLP_LIB_BLAS_THREADS, or "auto" if it is unset or empty.
+
+    Never raises for the variable's value: one that is not a mode gives one
+    ``BlasThreadsWarning`` and "auto"; a number above the CPUs is lowered, with one warning.
+    """
+    value = environ.get(ENV_VAR, "")
     try:
-        set_blas_threads(value)
-    except ValueError as exc:
-        raise ValueError(f"the environment variable {ENV_VAR}: {exc}") from None
+        mode = parse_mode(value) if value.strip() else "auto"
+    except ValueError:
+        _warn_about_the_environment(
+            f"the environment variable {ENV_VAR} is {value!r}, not {_allowed(available_cpus())}; "
+            f"using 'auto' (set it to one of those, or unset it)"
+        )
+        mode = "auto"
+    mode, lowered = _cap(mode, f"the environment variable {ENV_VAR}")
+    if lowered:
+        _warn_about_the_environment(lowered)
+    return _use(mode)
 
 
 class TrainingThreads:

@@ -3,17 +3,22 @@ counts and plumbing work.
 
 No timing is asserted here (timings belong to the benchmark runs, not to tests), and everything
 runs on tiny data. benchmarks/ is a folder of scripts, not a package, so they are imported by path.
-The seed blog post must be in shared/seed beside the repository (as in CI): without it the tests
-that read it fail, saying so, rather than skip.
+The tests of the real seed program need the seed blog post: in shared/seed beside the repository
+(as in CI), or wherever the environment variable MLP_LIB_SEED_POST says. Without it they are
+skipped with a one-line reason that says how to provide it; with the variable CI set, its absence
+is a failure (CI must run them), and so is a MLP_LIB_SEED_POST that names nothing.
 """
 
 import importlib.util
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chromium import skip_or_fail
 
 from mlp_lib import Momentum, load_mnist
 
@@ -108,13 +113,23 @@ def write_post(tmp_path, text):
     return folder
 
 
-@pytest.fixture(scope="module")
-def real_post():
-    """The real seed post, found where CI and the main checkout have it; a clear failure if not."""
+def seed_post_or_skip():
+    """The real seed post; else a skip saying how to provide it (a failure in CI, or when
+    MLP_LIB_SEED_POST names something that is not the post)."""
     try:
         return real_seed_program.find_post()
     except real_seed_program.SeedPostError as exc:
-        pytest.fail(f"the seed post is needed by these tests: {exc}")
+        if os.environ.get(real_seed_program.ENV_VAR, "").strip():
+            pytest.fail(f"{real_seed_program.ENV_VAR} is set, but {exc}", pytrace=False)
+        skip_or_fail(
+            f"no seed post: {real_seed_program.how_to_provide()}", "the real seed program's tests"
+        )
+
+
+@pytest.fixture(scope="module")
+def real_post():
+    """The real seed post, found where CI and the main checkout have it; a skip if not."""
+    return seed_post_or_skip()
 
 
 def test_the_real_posts_two_blocks_are_extracted_unchanged(real_post):
@@ -143,17 +158,89 @@ def test_the_post_is_found_in_a_folder_beside_its_readme(tmp_path):
 
 
 def test_a_missing_post_path_is_an_error_that_says_what_to_pass(tmp_path):
-    with pytest.raises(real_seed_program.SeedPostError, match="no such file or folder; pass"):
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match=r"nowhere: no such file or folder \(from --seed-post\); give the seed post's file",
+    ):
         real_seed_program.find_post(tmp_path / "nowhere")
+
+
+def test_the_environment_variable_names_the_post_when_no_path_is_given(tmp_path, monkeypatch):
+    folder = write_post(tmp_path, "the post")
+    monkeypatch.setenv(real_seed_program.ENV_VAR, str(folder))
+    monkeypatch.setattr(real_seed_program, "default_post_folders", lambda: [])
+    assert real_seed_program.find_post() == folder / "000_post.txt"
+    assert real_seed_program.find_post(folder / "000_post.txt") == folder / "000_post.txt"
+    monkeypatch.setenv(real_seed_program.ENV_VAR, str(tmp_path / "nowhere"))
+    with pytest.raises(
+        real_seed_program.SeedPostError,
+        match=r"nowhere: no such file or folder \(from the environment variable "
+        r"MLP_LIB_SEED_POST\)",
+    ):
+        real_seed_program.find_post()
+
+
+def no_post_anywhere(monkeypatch, tmp_path):
+    monkeypatch.delenv(real_seed_program.ENV_VAR, raising=False)
+    missing = [tmp_path / "shared" / "seed"]
+    monkeypatch.setattr(real_seed_program, "default_post_folders", lambda: missing)
+
+
+def test_without_the_post_its_tests_skip_saying_how_to_provide_it(tmp_path, monkeypatch):
+    no_post_anywhere(monkeypatch, tmp_path)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        seed_post_or_skip()
+    (reason,) = str(skipped.value).splitlines()
+    assert reason == (
+        f"no seed post: put the blog post's folder at "
+        f"{real_seed_program.REPO.parent / 'shared' / 'seed'} (beside the repository), or pass "
+        f"--seed-post PATH, or set MLP_LIB_SEED_POST=PATH (its file or its folder)"
+    )
+
+
+def test_without_the_post_in_ci_its_tests_fail(tmp_path, monkeypatch):
+    no_post_anywhere(monkeypatch, tmp_path)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(
+        pytest.fail.Exception,
+        match=r"^CI must run the real seed program's tests, "
+        r"but no seed post: put the blog post's folder at ",
+    ):
+        seed_post_or_skip()
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv(real_seed_program.ENV_VAR, str(tmp_path / "typo"))  # named, but wrong
+    with pytest.raises(
+        pytest.fail.Exception, match=r"MLP_LIB_SEED_POST is set, but .*typo: no such"
+    ):
+        seed_post_or_skip()
+
+
+def test_the_script_without_the_post_prints_one_error_line():
+    env = {**os.environ, real_seed_program.ENV_VAR: "/nowhere/seed"}
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "real_seed_program.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "error: /nowhere/seed: no such file or folder (from the environment variable "
+        "MLP_LIB_SEED_POST); give the seed post's file or the folder holding it (shared/seed "
+        "beside the repository)"
+    ]
 
 
 def test_no_default_post_folder_is_an_error_that_lists_where_it_looked(tmp_path, monkeypatch):
     missing = [tmp_path / "a" / "shared" / "seed", tmp_path / "shared" / "seed"]
     monkeypatch.setattr(real_seed_program, "default_post_folders", lambda: missing)
+    monkeypatch.delenv(real_seed_program.ENV_VAR, raising=False)
     with pytest.raises(
         real_seed_program.SeedPostError,
-        match=r"the seed post was not found: no folder shared/seed in .*a/shared/seed, .*"
-        r"pass --seed-post",
+        match=r"the seed post was not found: no folder shared/seed in .*a/shared/seed, .*; "
+        r"put the blog post's folder at .* or pass --seed-post PATH, or set MLP_LIB_SEED_POST",
     ):
         real_seed_program.find_post()
 

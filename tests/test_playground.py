@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from mlp_lib import PRESETS
 from mlp_lib import recipe as recipe_module
 from mlp_lib.playground import (
     BATCH_SIZES,
@@ -28,6 +29,8 @@ from mlp_lib.playground import (
     train_run,
 )
 from mlp_lib.playground import data as playground_data
+from mlp_lib.playground import runs as runs_module
+from mlp_lib.playground.settings import KEPT
 
 SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden_sizes=(32, 16))
 SMALL64 = replace(SMALL, dtype="float64")
@@ -208,6 +211,101 @@ def test_set_settings_moves_the_controls_and_settings_reads_them_back():
     pg.set_settings(wanted)
     got = pg.settings()
     assert replace(got, lr=0.1) == wanted and got.lr == pytest.approx(0.1)
+
+
+# ---- the settings without a control: kept for every run, never replaced by a default ------------
+
+# A value other than the default for every setting without a control. If Recipe gains a setting
+# and the panel no control for it, the first test fails until the setting is added here.
+NOT_THE_DEFAULT = {"validation": 5000, "dtype": "float64", "elastic": 8.0, "elastic_sigma": 3.0}
+
+
+def test_every_setting_without_a_control_is_named_in_kept():
+    from dataclasses import fields
+
+    controlled = {name for name in CONTROLS if name not in ("hidden1", "hidden2")}
+    names = {f.name for f in fields(PlaygroundSettings)}
+    assert set(KEPT) == names - controlled - {"hidden_sizes"} == set(NOT_THE_DEFAULT)
+    default = PlaygroundSettings()
+    assert all(getattr(default, name) != value for name, value in NOT_THE_DEFAULT.items())
+
+
+def test_a_playground_trains_with_the_settings_that_have_no_control(data, monkeypatch):
+    trained = []  # the Recipe each run trained, and what fit was given
+    real_train_recipe, real_fit = runs_module.train_recipe, recipe_module.fit
+
+    def spy_train_recipe(recipe, **kwargs):
+        trained.append({"recipe": recipe})
+        return real_train_recipe(recipe, **kwargs)
+
+    def spy_fit(model, X, y, **kwargs):
+        trained[-1].update(kwargs, model=model, X=X)
+        return real_fit(model, X, y, **kwargs)
+
+    monkeypatch.setattr(runs_module, "train_recipe", spy_train_recipe)
+    monkeypatch.setattr(recipe_module, "fit", spy_fit)
+    given = replace(SMALL, **NOT_THE_DEFAULT)
+    pg = Playground(given, blocking=True, refresh_seconds=0)
+    assert "kept for every run: validation 5000, dtype float64, elastic 8.0, elastic_sigma 3.0" in (
+        pg.status.value
+    )
+    pg.train_button.click()  # the controls as given
+    pg.controls["lr"].value = 0.1  # a slider moved: the others stay as they were given
+    pg.controls["hidden2"].value = 0
+    pg.train_button.click()
+    pg.set_settings(seed=3)  # moved from code
+    pg.train_button.click()
+    assert pg.last_error is None and len(trained) == 3
+    for run, result in zip(trained, pg.runs, strict=True):
+        recipe = run["recipe"]
+        assert recipe is result.settings and isinstance(recipe, PlaygroundSettings)
+        assert {name: getattr(recipe, name) for name in NOT_THE_DEFAULT} == NOT_THE_DEFAULT
+        assert run["model"].dtype == np.float64
+        assert len(run["X_val"]) == 5000 and result.validation.total == 5000
+        assert run["augment"].alpha == 8.0 and run["augment"].sigma == 3.0
+        assert result.status == "finished"
+    assert trained[1]["recipe"].lr == pytest.approx(0.1)
+    assert trained[1]["recipe"].hidden_sizes == (32,) and trained[2]["recipe"].seed == 3
+
+
+def test_set_settings_keeps_a_changed_setting_without_a_control_for_the_next_runs():
+    pg = Playground(SMALL)
+    pg.set_settings(elastic=12.0, validation=2000)
+    pg.controls["epochs"].value = 2
+    assert pg.settings() == replace(SMALL, elastic=12.0, validation=2000, epochs=2)
+    pg.set_settings(replace(SMALL, dtype="float64"))  # a whole new settings: all of it is kept
+    assert pg.settings() == SMALL64
+
+
+@pytest.mark.parametrize(
+    "settings, error, message",
+    [
+        (
+            PRESETS["best"],
+            TypeError,
+            r"settings must be a PlaygroundSettings \(checked against the controls\), got Recipe",
+        ),
+        ({"lr": 0.1}, TypeError, r"settings must be a PlaygroundSettings .* got dict"),
+    ],
+)
+def test_a_playground_refuses_settings_it_cannot_keep(settings, error, message):
+    with pytest.raises(error, match=message):
+        Playground(settings)
+    with pytest.raises(error, match=r"settings must be a PlaygroundSettings, got "):
+        Playground(SMALL).set_settings(settings)
+
+
+def test_kept_settings_that_leave_too_few_training_images_are_refused_when_made():
+    with pytest.raises(
+        ValueError,
+        match=r"^train_size 50000 and validation 20000 need 70000 training images, more than the "
+        r"60000 there are; lower train_size to at most 40000, or validation$",
+    ):
+        PlaygroundSettings(train_size=50_000, validation=20_000)
+    pg = Playground(replace(SMALL, validation=20_000), blocking=True)
+    pg.controls["train_size"].value = 50_000  # the slider allows it; with 20,000 held out, no
+    assert pg.train() is None and pg.last_result is None
+    assert "Cannot train: train_size 50000 and validation 20000 need 70000" in pg.status.value
 
 
 # ---- one run, no widgets -------------------------------------------------------------------------

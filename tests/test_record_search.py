@@ -91,3 +91,92 @@ def test_a_run_stopped_by_a_signal_is_logged_as_stopped(tmp_path, monkeypatch):
 def test_training_needs_a_name():
     with pytest.raises(SystemExit):
         record_search.parse_args(["--epochs", "3"])
+
+
+# ---- the log and the model file: checked before training, never written over, never lost -------
+
+
+@pytest.fixture
+def tiny_runs(monkeypatch):
+    """Runs on 1,200 images; ``loaded`` lists every load_mnist call (none: nothing trained)."""
+    loaded = []
+    load_mnist = record_search.load_mnist
+    monkeypatch.setattr(record_search, "VALIDATION_SPLIT", 1000)
+
+    def load_tiny(split, **kwargs):
+        loaded.append(split)
+        return [a[:1200] for a in load_mnist(split, **kwargs)]
+
+    monkeypatch.setattr(record_search, "load_mnist", load_tiny)
+    return loaded
+
+
+def files_in(folder):
+    return {p.name: (p.read_bytes(), p.stat().st_mode & 0o777) for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize(
+    "log_text, message",
+    [
+        (
+            "# my notes\n",
+            r"^error: .*notes\.txt is not a log of this script \(not JSON\); give another",
+        ),
+        ('{"steps": []}\n', r'^error: .*notes\.txt is not a log of this script \(no "runs" list\)'),
+    ],
+)
+def test_a_log_that_is_another_file_is_refused_before_training(
+    tmp_path, tiny_runs, log_text, message
+):
+    log = tmp_path / "notes.txt"
+    log.write_text(log_text)
+    (tmp_path / ".notes.txt.lock").write_text("someone's file\n")  # not even a lock is emptied
+    before = files_in(tmp_path)
+    with pytest.raises(SystemExit, match=message):
+        record_search.main(["--name", "x", "--hidden", "8", "--epochs", "1", "--log", str(log)])
+    with pytest.raises(SystemExit, match=message):
+        record_search.main(["--summary", "--log", str(log)])
+    assert tiny_runs == [] and files_in(tmp_path) == before
+
+
+def test_a_model_path_in_a_missing_folder_is_refused_before_training(tmp_path, tiny_runs):
+    model = tmp_path / "missing" / "m.npz"
+    log = tmp_path / "log.json"
+    with pytest.raises(
+        SystemExit,
+        match=r"^error: cannot write the model to .*m\.npz: the folder .*missing does not exist",
+    ):
+        record_search.main(
+            ["--name", "x", "--hidden", "8", "--save", str(model), "--log", str(log)]
+        )
+    assert tiny_runs == [] and list(tmp_path.iterdir()) == []
+
+
+def test_a_summary_of_a_missing_log_is_one_line(tmp_path):
+    with pytest.raises(SystemExit, match=r"^error: .*none\.json: no such log; train a run first"):
+        record_search.main(["--summary", "--log", str(tmp_path / "none.json")])
+
+
+def test_a_run_whose_log_cannot_be_written_is_kept_elsewhere(tmp_path, tiny_runs, monkeypatch):
+    log = tmp_path / "log.json"
+    (tmp_path / ".log.json.lock").write_text("a file of that name\n")
+    record_search.main(["--name", "first", "--hidden", "8", "--epochs", "1", "--log", str(log)])
+    assert (tmp_path / ".log.json.lock").read_text() == "a file of that name\n"  # never emptied
+    before = log.read_bytes()
+
+    def full_disk(path, data):
+        raise record_search.OutputPathError(f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(record_search, "write_bytes_atomically", full_disk)
+    monkeypatch.setattr(record_search.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        record_search.main(
+            ["--name", "second", "--hidden", "8", "--epochs", "1", "--log", str(log)]
+        )
+    message = str(stopped.value)
+    assert message.startswith(f"error: cannot write {log}: No space left on device; this run's ")
+    (kept,) = (tmp_path / "tmp").iterdir()  # the entry, kept
+    assert message.endswith(f"entry is in {kept}: add it to the log by hand")
+    assert json.loads(kept.read_text())["name"] == "second"
+    assert log.read_bytes() == before

@@ -6,6 +6,7 @@ nbgrader (generate_assignment, then autograde) on notebooks 02-07 in a temporary
 """
 
 import ast
+import errno
 import json
 import os
 import re
@@ -64,7 +65,7 @@ def test_the_teacher_notebooks_have_solutions_to_remove():
 
 
 def test_the_edition_has_all_nine_notebooks_and_the_pages_they_link_to(edition):
-    names = sorted(p.name for p in edition.iterdir())
+    names = sorted(p.name for p in edition.iterdir() if p.name != tool.MANIFEST)
     assert names == sorted([p.name for p in NOTEBOOKS] + ["README.md", "glossary.md", "shapes.md"])
 
 
@@ -261,6 +262,195 @@ def test_a_small_notebook_gets_its_stub_and_loses_its_solution_only_cell(tmp_pat
     assert cells[1].metadata == {"editable": False, "deletable": False}
 
 
+# ---- writing: nothing lost, nothing replaced that the tool did not write ------------------------
+
+
+def snapshot(folder):
+    """{relative path: (bytes, mode)} of every file under ``folder``, hidden ones included."""
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mode & 0o777)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def small_teacher_folder(tmp_path):
+    """Two tiny teacher notebooks and a README.md beside them, as in notebooks/."""
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    paths = [folder / "01_x.ipynb", folder / "02_y.ipynb"]
+    for path in paths:
+        nbformat.write(tiny_notebook(solution_cell(GOOD), grade_cell("check(f)")), path)
+    (folder / "README.md").write_text("# The notebooks\n")
+    return paths
+
+
+def test_the_edition_lists_what_it_wrote_in_a_hidden_manifest(edition):
+    manifest = json.loads((edition / tool.MANIFEST).read_text())
+    names = sorted([p.name for p in NOTEBOOKS] + ["README.md", "glossary.md", "shapes.md"])
+    assert sorted(manifest["files"]) == names
+    for name in names:
+        assert manifest["files"][name] == tool.sha256((edition / name).read_bytes())
+
+
+def test_a_file_it_did_not_write_is_never_replaced_and_nothing_is_written(tmp_path, capsys):
+    # The issue's reproduction: `make_student_edition.py classroom` replaced classroom/README.md.
+    paths = small_teacher_folder(tmp_path)
+    outdir = tmp_path / "classroom"
+    outdir.mkdir()
+    (outdir / "README.md").write_text("# How to run the course\n")
+    (outdir / "README.md").chmod(0o640)
+    (outdir / "handout.py").write_text("print('mine')\n")
+    before = snapshot(outdir)
+    assert tool.main([str(outdir), *map(str, paths)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        f"error: {outdir / 'README.md'} exists and was not written by this tool, or was changed "
+        "since; nothing was written: move it away, or choose a new folder, e.g. student/"
+    ]
+    assert snapshot(outdir) == before and sorted(os.listdir(outdir)) == ["README.md", "handout.py"]
+
+
+def test_running_again_updates_its_own_files_but_never_ones_changed_since(tmp_path):
+    paths = small_teacher_folder(tmp_path)
+    outdir = tmp_path / "student"
+    tool.make(outdir, paths)
+    (outdir / "notes.txt").write_text("the teacher's own notes\n")
+    teacher_nb = nbformat.read(paths[0], as_version=4)
+    teacher_nb.cells.append(nbformat.v4.new_markdown_cell("A new exercise."))
+    nbformat.write(teacher_nb, paths[0])
+    tool.make(outdir, paths)  # the teacher changed a notebook: the edition follows
+    assert "A new exercise." in (outdir / "01_x.ipynb").read_text()
+    assert (outdir / "notes.txt").read_text() == "the teacher's own notes\n"
+
+    edited = nbformat.read(outdir / "02_y.ipynb", as_version=4)  # someone's answers, saved
+    edited.cells[0].source = "def f(x):\n    return x + x"
+    nbformat.write(edited, outdir / "02_y.ipynb")
+    before = snapshot(outdir)
+    with pytest.raises(
+        tool.EditionError,
+        match=r"02_y\.ipynb exists and was not written by this tool, or was changed since; "
+        r"nothing was written",
+    ):
+        tool.make(outdir, paths)
+    assert snapshot(outdir) == before
+
+
+def test_a_file_identical_to_what_it_would_write_is_taken_as_its_own(tmp_path):
+    paths = small_teacher_folder(tmp_path)
+    outdir = tmp_path / "student"
+    outdir.mkdir()
+    (outdir / "README.md").write_text("# The notebooks\n")  # a copy of the page, made by hand
+    tool.make(outdir, paths)
+    assert (outdir / "README.md").read_text() == "# The notebooks\n"
+    manifest = json.loads((outdir / tool.MANIFEST).read_text())["files"]
+    assert sorted(manifest) == ["01_x.ipynb", "02_y.ipynb", "README.md"]
+
+
+def test_a_manifest_that_is_not_its_own_is_not_replaced(tmp_path):
+    paths = small_teacher_folder(tmp_path)
+    outdir = tmp_path / "student"
+    outdir.mkdir()
+    (outdir / tool.MANIFEST).write_text("not json\n")
+    with pytest.raises(tool.EditionError, match=r"\.make_student_edition\.json exists and was not"):
+        tool.make(outdir, paths)
+    assert sorted(os.listdir(outdir)) == [tool.MANIFEST]
+
+
+@pytest.mark.parametrize("under_a_file", [False, True])
+def test_an_output_path_that_is_a_file_is_refused_in_one_line(tmp_path, capsys, under_a_file):
+    paths = small_teacher_folder(tmp_path)
+    afile = tmp_path / "notes.txt"
+    afile.write_text("keep me\n")
+    outdir = afile / "student" if under_a_file else afile
+    assert tool.main([str(outdir), *map(str, paths)]) == 1
+    where = f" (under {afile}, which is a file)" if under_a_file else ""
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {outdir} is not a folder{where}: give a folder to write the edition into, "
+        "e.g. student/"
+    ]
+    assert afile.read_text() == "keep me\n"
+
+
+def full_disk_after(count, monkeypatch):
+    """Make the tool's open() fail with ENOSPC once ``count`` files have been opened."""
+    opened = []
+
+    def open_until_full(path, mode="r", *args, **kwargs):
+        if "x" in mode or "w" in mode:
+            if len(opened) >= count:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            opened.append(path)
+        return open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(tool, "open", open_until_full, raising=False)
+    return opened
+
+
+def test_a_full_disk_leaves_no_partial_edition_in_a_new_folder(tmp_path, monkeypatch, capsys):
+    paths = small_teacher_folder(tmp_path)
+    opened = full_disk_after(2, monkeypatch)
+    outdir = tmp_path / "course" / "student"
+    assert tool.main([str(outdir), *map(str, paths)]) == 1
+    assert len(opened) == 2  # two files were written before the disk was full
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {outdir}: No space left on device; nothing was written to {outdir}"
+    ]
+    assert not (tmp_path / "course").exists()  # not even the folders it made
+
+
+def test_a_full_disk_leaves_an_earlier_edition_as_it_was(tmp_path, monkeypatch):
+    paths = small_teacher_folder(tmp_path)
+    outdir = tmp_path / "student"
+    tool.make(outdir, paths)
+    (outdir / "notes.txt").write_text("mine\n")
+    before = snapshot(outdir)
+    teacher_nb = nbformat.read(paths[1], as_version=4)
+    teacher_nb.cells.append(nbformat.v4.new_markdown_cell("A new exercise."))
+    nbformat.write(teacher_nb, paths[1])
+    full_disk_after(2, monkeypatch)
+    with pytest.raises(OSError, match="No space left on device"):
+        tool.make(outdir, paths)
+    assert snapshot(outdir) == before  # no half-updated file, no temporary folder left
+    assert sorted(os.listdir(outdir)) == sorted(
+        ["notes.txt", tool.MANIFEST, "01_x.ipynb", "02_y.ipynb", "README.md"]
+    )
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_files_get_the_permissions_of_any_new_file(tmp_path, umask):
+    paths = small_teacher_folder(tmp_path)
+    previous = os.umask(umask)
+    try:
+        tool.make(tmp_path / "student", paths)
+    finally:
+        os.umask(previous)
+    modes = {name: mode for name, (_, mode) in snapshot(tmp_path / "student").items()}
+    expected = 0o666 & ~umask  # 0644 for the usual umask: students on a hub can read them
+    assert modes == dict.fromkeys(
+        ["01_x.ipynb", "02_y.ipynb", "README.md", tool.MANIFEST], expected
+    )
+    assert (tmp_path / "student").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_a_file_that_is_not_a_notebook_or_a_name_given_twice_is_refused(tmp_path, capsys):
+    paths = small_teacher_folder(tmp_path)
+    readme = paths[0].parent / "README.md"
+    with pytest.raises(tool.EditionError, match=r"README\.md is not a notebook .*; give \.ipynb"):
+        tool.make(tmp_path / "out", [paths[0], readme])
+    other = tmp_path / "other" / "01_x.ipynb"
+    other.parent.mkdir()
+    other.write_bytes(paths[0].read_bytes())
+    with pytest.raises(tool.EditionError, match=r"two notebooks named 01_x\.ipynb"):
+        tool.make(tmp_path / "out", [paths[0], other])
+    assert tool.main([str(tmp_path / "out"), str(tmp_path / "missing.ipynb")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tmp_path / 'missing.ipynb'}: No such file or directory; nothing was written to "
+        f"{tmp_path / 'out'}"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 # ---- executing the edition: stubs answered by the checks, filled stubs run ----------------------
 
 
@@ -281,6 +471,7 @@ def stderr_of(cell):
     return "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
 
 
+@pytest.mark.slow  # runs notebooks in a kernel
 def test_the_unfilled_edition_answers_not_written_yet_without_a_traceback(edition):
     nb = nbformat.read(edition / "03_relu_and_softmax_cross_entropy.ipynb", as_version=4)
     execute(nb, edition)
@@ -293,6 +484,7 @@ def test_the_unfilled_edition_answers_not_written_yet_without_a_traceback(editio
         assert not any(o.output_type == "error" for o in cell.outputs)
 
 
+@pytest.mark.slow  # runs notebooks in a kernel
 def test_stubs_filled_with_the_right_code_make_every_later_cell_run(edition, tmp_path):
     path = ROOT / "notebooks" / "03_relu_and_softmax_cross_entropy.ipynb"
     nb = nbformat.read(edition / path.name, as_version=4)
@@ -417,3 +609,29 @@ def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_exactly_one_
     lost = {key: value for key, value in grades.items() if value[0] != value[1]}
     assert lost == {("03", "check_relu_backward"): (0.0, 1.0)}
     assert score == max_score - 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs RLIMIT_FSIZE (POSIX)")
+def test_the_real_tool_on_a_disk_too_small_for_the_edition_writes_nothing(tmp_path):
+    """No mock: the tool runs with RLIMIT_FSIZE, so that a notebook larger than 40 kB cannot be
+    written (EFBIG, as ENOSPC on a full disk) after the smaller ones were."""
+    import resource
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    outdir = tmp_path / "student"
+    tool_path = ROOT / "tools" / "make_student_edition.py"
+    run = subprocess.run(
+        [sys.executable, str(tool_path), str(outdir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit,
+    )
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines() == [
+        f"error: {outdir}: File too large; nothing was written to {outdir}"
+    ]
+    assert os.listdir(tmp_path) == []

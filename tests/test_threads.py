@@ -21,27 +21,102 @@ def auto_mode():
     threads._set(before_threads)
 
 
-def test_importing_mlp_lib_leaves_one_blas_thread_unless_told_otherwise():
-    code = (
-        "import numpy, threadpoolctl, mlp_lib;"
-        "print(max(i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))"
-    )
+BLAS_THREADS_NOW = (
+    "import threadpoolctl;"
+    "print(max(i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))"
+)
+ENV_WARNING = "<environment>:0: BlasThreadsWarning: the environment variable MLP_LIB_BLAS_THREADS"
+
+
+def run_python(args, value=None):
+    """``python ARGS`` with MLP_LIB_BLAS_THREADS set to ``value`` (unset if None)."""
     env = {k: v for k, v in os.environ.items() if k != threads.ENV_VAR and "NUM_THREADS" not in k}
-    run = lambda extra: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True
+    if value is not None:
+        env[threads.ENV_VAR] = value
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=300
     )
-    assert run({}).stdout.strip() == "1"
-    assert run({threads.ENV_VAR: "2"}).stdout.strip() == "2"
-    system = run({threads.ENV_VAR: "system"}).stdout.strip()
+
+
+def bad_value_line(value):
+    return (
+        f"{ENV_WARNING} is {value!r}, not 'auto', 'system' or a number of threads from 1 to "
+        f"{available_cpus()}; using 'auto' (set it to one of those, or unset it)"
+    )
+
+
+def test_importing_mlp_lib_leaves_one_blas_thread_unless_told_otherwise():
+    code = f"import mlp_lib; {BLAS_THREADS_NOW}"
+    assert run_python(["-c", code]).stdout.strip() == "1"
+    assert run_python(["-c", code], "1").stdout.strip() == "1"
+    system = run_python(["-c", code], "system").stdout.strip()
     assert system == str(os.cpu_count())  # OpenBLAS's own default: one per core
-    bad = run({threads.ENV_VAR: "lots"})
-    assert bad.returncode != 0
-    assert (
-        "the environment variable MLP_LIB_BLAS_THREADS: BLAS threads must be 'auto'" in bad.stderr
+
+
+@pytest.mark.parametrize("value, expected", [("", "1"), ("AUTO", "1"), (" system ", "cores")])
+def test_an_empty_value_spaces_and_capitals_are_read_without_a_word(value, expected):
+    run = run_python(["-c", f"import mlp_lib; {BLAS_THREADS_NOW}"], value)
+    assert run.returncode == 0 and run.stderr == ""
+    assert run.stdout.strip() == (str(os.cpu_count()) if expected == "cores" else expected)
+
+
+def test_a_number_with_spaces_is_that_number():
+    run = run_python(["-c", f"import mlp_lib; {BLAS_THREADS_NOW}"], " 2 ")
+    assert run.returncode == 0 and run.stdout.strip() == str(min(2, available_cpus()))
+    assert run.stderr == "" if available_cpus() >= 2 else "more than the 1 CPUs" in run.stderr
+
+
+@pytest.mark.parametrize("value", ["banana", "0", "-3", "1.5", "2 threads", "²", "   x "])
+def test_a_bad_value_warns_in_one_line_and_import_goes_on_with_auto(value):
+    run = run_python(["-c", f"import mlp_lib; {BLAS_THREADS_NOW}"], value)
+    assert run.returncode == 0 and run.stdout.strip() == "1"  # "auto": one thread outside fit
+    assert "Traceback" not in run.stderr
+    assert run.stderr.splitlines() == [bad_value_line(value)]
+
+
+def test_more_threads_than_cpus_are_capped_and_said_once():
+    cpus = available_cpus()
+    run = run_python(["-c", f"import mlp_lib; {BLAS_THREADS_NOW}"], "99999")
+    assert run.returncode == 0 and run.stdout.strip() == str(cpus)
+    assert run.stderr.splitlines() == [
+        f"{ENV_WARNING} asks for 99999 BLAS threads, more than the {cpus} CPUs this process may "
+        f"use; using {cpus}"
+    ]
+
+
+def test_the_command_line_says_one_line_about_a_bad_value_and_trains(tiny_data_dir):
+    help_run = run_python(["-m", "mlp_lib", "train", "--help"], "banana")
+    assert help_run.returncode == 0 and help_run.stdout.startswith("usage:")
+    assert help_run.stderr.splitlines() == [bad_value_line("banana")]
+    options = "--train-size 20 --validation 0 --hidden-sizes 8 --epochs 1 --no-progress"
+    train = run_python(
+        ["-m", "mlp_lib", "train", *options.split(), "--data-dir", str(tiny_data_dir)], "banana"
     )
+    assert train.returncode == 0, train.stderr
+    assert "Traceback" not in train.stderr
+    assert train.stderr.splitlines() == [bad_value_line("banana")]
+    assert train.stdout.splitlines()[-1].startswith("test accuracy: ")
 
 
-def test_set_blas_threads_takes_a_number_auto_or_system(auto_mode):
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("banana", r"^the environment variable MLP_LIB_BLAS_THREADS is 'banana', not 'auto'"),
+        ("0", r"is '0', not 'auto', 'system' or a number of threads from 1 to 2; using 'auto'"),
+        ("99999", r"asks for 99999 BLAS threads, more than the 2 CPUs this process may use"),
+    ],
+)
+def test_apply_environment_warns_and_never_raises(auto_mode, monkeypatch, value, message):
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    with pytest.warns(threads.BlasThreadsWarning, match=message) as record:
+        mode = threads.apply_environment({threads.ENV_VAR: value})
+    assert len(record) == 1
+    assert mode == (2 if value == "99999" else "auto")
+    assert threads._mode == mode and blas_threads() == (2 if mode == 2 else 1)
+
+
+def test_set_blas_threads_takes_a_number_auto_or_system(auto_mode, monkeypatch):
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
     set_blas_threads(2)
     assert blas_threads() == 2
     set_blas_threads("auto")
@@ -49,11 +124,24 @@ def test_set_blas_threads_takes_a_number_auto_or_system(auto_mode):
     threads._set(2)
     set_blas_threads("system")  # mlp_lib no longer touches the threads
     assert blas_threads() == 2
-    for bad in (0, -1, "many", 1.5, True, None):
+    for bad in (0, -1, "many", 1.5, True, None, "0", "²"):
         with pytest.raises(
-            ValueError, match=r"BLAS threads must be 'auto', 'system' or a positive"
+            ValueError,
+            match=r"BLAS threads must be 'auto', 'system' or a number of threads from 1 to 2, got ",
         ):
             set_blas_threads(bad)
+
+
+def test_set_blas_threads_caps_a_number_above_the_cpus_with_a_warning(auto_mode, monkeypatch):
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    with pytest.warns(
+        threads.BlasThreadsWarning,
+        match=r"^set_blas_threads asks for 64 BLAS threads, more than the 2 CPUs this process may "
+        r"use; using 2$",
+    ) as record:
+        assert set_blas_threads(64) == 2
+    assert len(record) == 1 and record[0].filename == __file__  # it points at the caller's line
+    assert blas_threads() == 2
 
 
 def test_available_cpus_respects_the_affinity_and_the_container_quota(monkeypatch):

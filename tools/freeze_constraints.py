@@ -20,6 +20,10 @@ notebook outputs were made with. A hub administrator installs exactly those:
 
     pip install ".[notebooks,classroom]" -c constraints.txt
 
+The file is written in one step (beside it, then renamed, keeping its permissions), and only
+over a constraints file this tool wrote (its text starts with the header below): `--output` naming
+any other file, or a folder, is refused with one line before uv runs.
+
 `--check` compares the environment it runs in with the lines whose markers hold for this
 interpreter: everything the project with those extras needs (the installed metadata says what) must
 be installed, at exactly the version pinned. CI runs it (tests/test_constraints.py) after installing
@@ -174,10 +178,15 @@ def lock(previous, upgrade=()):
         return pins(output.read_text())
 
 
+HEADER = (
+    "# Exact versions of every package the course installs (the project's dependencies with its"
+)
+
+
 def render(lines, uv_version):
     """The text of constraints.txt."""
     header = [
-        "# Exact versions of every package the course installs (the project's dependencies with its",
+        HEADER,
         "# notebooks, dev and classroom extras, and theirs), for every Python from "
         f"{oldest_python()} up on Linux,",
         "# macOS and Windows. A line with a marker (`; python_full_version < '3.11'`) holds only where",
@@ -189,6 +198,37 @@ def render(lines, uv_version):
         '# ".[notebooks,classroom]" for a course server)',
     ]
     return "\n".join(header + lines) + "\n"
+
+
+def output_problem(path):
+    """None if ``path`` may be (re)written now, else the one-line reason it may not."""
+    from mlp_lib.atomic import OutputPathError, check_output_path  # not needed for --check
+
+    try:
+        check_output_path(path, "constraints")
+    except OutputPathError as exc:
+        return str(exc)
+    if path.exists():
+        try:
+            ours = path.read_text(encoding="utf-8").startswith(HEADER)
+        except (OSError, ValueError):
+            ours = False
+        if not ours:
+            return (
+                f"{path} exists and is not a constraints file this tool wrote; nothing was "
+                f"written: choose another --output, or move it away"
+            )
+    return None
+
+
+def write(path, text):
+    """Replace ``path`` by ``text`` in one step, keeping the permissions it had."""
+    from mlp_lib.atomic import write_bytes_atomically
+
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    write_bytes_atomically(path, text.encode("utf-8"))
+    if mode is not None:
+        path.chmod(mode)
 
 
 def check(path, extras):
@@ -230,10 +270,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.check:
         return check(args.output, tuple(args.extras.split(",")))
+    problem = output_problem(args.output)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     previous = args.output.read_text() if args.output.is_file() else ""
     lines = lock(previous, args.upgrade_package)
     text = render(lines, " ".join(uv("--version").split()[:2]))  # "uv 0.13.9"
-    args.output.write_text(text)
+    try:
+        write(args.output, text)
+    except OSError as exc:  # the disk filled while uv ran, say: the old file is still whole
+        print(f"error: {exc}; {args.output} is left as it was", file=sys.stderr)
+        return 1
     print(f"wrote {args.output}: {len(lines)} lines")
     return 0
 

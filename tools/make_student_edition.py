@@ -21,9 +21,24 @@ regions and the nbgrader metadata for ``nbgrader generate_assignment``, which th
 stubs itself, locks the cells and records checksums for ``nbgrader autograde``.
 
 glossary.md, shapes.md and README.md are copied next to the notebooks, so their links work.
+
+Writing never loses anything:
+
+- a file already in OUTDIR is replaced only if this tool wrote it there and nobody has changed it
+  since (the hidden file ``.make_student_edition.json`` lists what it wrote, with each file's
+  SHA-256), or if it already holds exactly what would be written. Anything else -- a teacher's
+  own README.md, a notebook edited by hand, a student's answers -- stops the tool before it
+  writes anything, with one line naming the files. So running it again after changing the
+  teacher notebooks updates the edition it made, and running it on the wrong folder
+  (``classroom/``, say) changes nothing;
+- every file is first written to a hidden folder inside OUTDIR and moved into place only when all
+  of them are written, so a full disk or an interrupted run leaves OUTDIR as it was;
+- the files get the permissions of any new file of the user's (0666 less the umask, usually
+  0644), so that an edition can be shared with students.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -42,10 +57,17 @@ DETAILS = re.compile(r"<details>.*?</details>", re.S)
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # nbgrader's schema for grade_id
 NBGRADER_KEYS = {"schema_version", "grade", "solution", "locked", "task", "grade_id", "points"}
 RELATIVE_PATH = re.compile(r"""["'](\.\./[^"'\s]+)["']""")  # a string literal starting with ../
+MANIFEST = (
+    ".make_student_edition.json"  # in OUTDIR: the files this tool wrote there, and their hashes
+)
 
 
 class MarkupError(ValueError):
     """A teacher notebook's solution markup is inconsistent; the message says where and how."""
+
+
+class EditionError(ValueError):
+    """The edition cannot be made as asked (its folder, its notebooks); nothing was written."""
 
 
 def nbgrader_meta(cell):
@@ -152,19 +174,6 @@ def student_notebook(nb, name):
     return nb
 
 
-def write_atomically(nb, path):
-    """Write the notebook to a temporary file beside ``path``, then rename it into place."""
-    nbformat.validate(nb)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            nbformat.write(nb, file)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def missing_relative_paths(nb, outdir):
     """The ../ paths the notebook's code opens that do not exist next to ``outdir``."""
     paths = {
@@ -176,39 +185,187 @@ def missing_relative_paths(nb, outdir):
     return sorted(p for p in paths if not (outdir / p).exists())
 
 
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def notebook_bytes(nb):
+    """The file's bytes, exactly as nbformat.write would write them."""
+    nbformat.validate(nb)
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def read_manifest(outdir):
+    """{file name: SHA-256} of the files this tool wrote in ``outdir``; None if the manifest is
+    there but is not one of ours (then it is a file like any other)."""
+    path = outdir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(files, dict) or not all(isinstance(h, str) for h in files.values()):
+        return None
+    return files
+
+
+def manifest_bytes(files):
+    about = (
+        "The files tools/make_student_edition.py wrote in this folder, with their SHA-256. It "
+        "replaces them when run again, but only while they are unchanged."
+    )
+    return (json.dumps({"about": about, "files": files}, indent=1, sort_keys=True) + "\n").encode()
+
+
+def check_output_folder(outdir):
+    """Refuse an OUTDIR that is a file, or sits under one, before anything is read or written."""
+    for folder in (outdir, *outdir.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                where = "" if folder == outdir else f" (under {folder}, which is a file)"
+                raise EditionError(
+                    f"{outdir} is not a folder{where}: give a folder to write the edition into, "
+                    f"e.g. student/"
+                )
+            return
+
+
+def not_ours(outdir, files, made):
+    """The names in ``files`` that exist in ``outdir`` but may not be replaced: neither written
+    there by this tool and unchanged since, nor already identical to what would be written."""
+    refused = []
+    for name, content in files.items():
+        path = outdir / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        if path.is_symlink() or not path.is_file():
+            refused.append(name)
+            continue
+        current = path.read_bytes()
+        if current != content and (made is None or made.get(name) != sha256(current)):
+            refused.append(name)
+    return refused
+
+
+def create_folder(outdir):
+    """``outdir`` and any missing folders above it; returns those it created, deepest first."""
+    missing = [folder for folder in (outdir, *outdir.parents) if not folder.exists()]
+    outdir.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def write_all(outdir, files):
+    """Write ``files`` ({name: bytes}) into ``outdir``: all of them, or (on any error) none.
+
+    Each file is written to a hidden folder inside ``outdir`` first (the same disk, so moving is
+    a rename, which needs no space); only when every one is written are they moved into place.
+    New files get the umask's permissions (``open`` makes them so), like any file of the user's.
+    """
+    created = create_folder(outdir)
+    staging = None
+    try:
+        staging = Path(tempfile.mkdtemp(dir=outdir, prefix=".make_student_edition-"))
+        for name, content in files.items():
+            with open(staging / name, "xb") as file:
+                file.write(content)
+        for name in files:
+            os.replace(staging / name, outdir / name)
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # deepest first; only the empty ones this run made
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    staging.rmdir()
+
+
 def make(outdir, paths, nbgrader_source=False):
-    """Write the edition of ``paths`` into ``outdir``; return the written paths."""
+    """Write the edition of ``paths`` into ``outdir``; return the paths of its notebooks.
+
+    Raises MarkupError (a teacher notebook's markup) or EditionError (where it would write) with
+    one line, before writing anything; an OSError while writing leaves ``outdir`` as it was.
+    """
     outdir = Path(outdir).resolve()
+    paths = [Path(path) for path in paths]
     if outdir == NOTEBOOKS.resolve() or any(p.resolve().parent == outdir for p in paths):
         raise MarkupError(
             f"{outdir} holds the teacher notebooks: writing there would overwrite them; "
             "choose another folder, e.g. student/"
         )
-    notebooks = [(path, nbformat.read(path, as_version=4)) for path in paths]
+    check_output_folder(outdir)
+    if not paths:
+        raise EditionError(
+            "no notebooks given: name the teacher notebooks, e.g. notebooks/0*.ipynb"
+        )
+    names = [path.name for path in paths]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise EditionError(f"two notebooks named {', '.join(twice)}: the edition has one of each")
+    if MANIFEST in names:
+        raise EditionError(f"{MANIFEST} is the name of this tool's own record; rename the notebook")
+    notebooks = []
+    for path in paths:
+        try:
+            notebooks.append((path, nbformat.read(path, as_version=4)))
+        except (ValueError, nbformat.ValidationError) as exc:  # not JSON, or not a notebook
+            raise EditionError(
+                f"{path} is not a notebook ({type(exc).__name__}); give .ipynb files"
+            ) from None
     convert = without_folded_solutions if nbgrader_source else student_notebook
     editions = [(path, convert(nb, path.name)) for path, nb in notebooks]  # every error first
-    outdir.mkdir(parents=True, exist_ok=True)
-    written = []
+    files = {path.name: notebook_bytes(edition) for path, edition in editions}
+    if not nbgrader_source and paths:
+        for companion in COMPANIONS:
+            source = paths[0].parent / companion
+            if source.is_file():
+                files[companion] = source.read_bytes()
+
+    made = read_manifest(outdir)
+    refused = not_ours(outdir, files, made)
+    if made is None:
+        refused.append(MANIFEST)
+    if refused:
+        one = len(refused) == 1
+        raise EditionError(
+            f"{', '.join(str(outdir / name) for name in refused)} "
+            f"{'exists and was' if one else 'exist and were'} not written by this tool, or "
+            f"{'was' if one else 'were'} changed since; nothing was written: move "
+            f"{'it' if one else 'them'} away, or choose a new folder, e.g. student/"
+        )
+    kept = {  # what an earlier run wrote that is still there, unchanged, and not written again
+        name: digest
+        for name, digest in made.items()
+        if name not in files
+        and (outdir / name).is_file()
+        and sha256((outdir / name).read_bytes()) == digest
+    }
+    record = {**kept, **{name: sha256(content) for name, content in files.items()}}
+    # Files already identical are written again too: they get a new file's permissions.
+    write_all(outdir, {**files, MANIFEST: manifest_bytes(record)})
+
     for path, edition in editions:
-        write_atomically(edition, outdir / path.name)
-        written.append(outdir / path.name)
         for missing in missing_relative_paths(edition, outdir):
             print(
                 f"note: {path.name} opens {missing}, which does not exist next to {outdir}; put "
                 "the edition inside the project folder (e.g. student/) or copy that file there",
                 file=sys.stderr,
             )
-    if not nbgrader_source:
-        for companion in COMPANIONS:
-            source = paths[0].parent / companion
-            if source.is_file():
-                shutil.copyfile(source, outdir / companion)
-    return written
+    return [outdir / path.name for path in paths]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("outdir", type=Path, help="folder to write the notebooks into (created)")
+    parser.add_argument(
+        "outdir",
+        type=Path,
+        help="folder to write the notebooks into (created; files this tool did not write there "
+        "are never replaced)",
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN_*.ipynb")
     parser.add_argument(
         "--nbgrader-source",
@@ -220,8 +377,15 @@ def main(argv=None):
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     try:
         written = make(args.outdir, paths, nbgrader_source=args.nbgrader_source)
-    except (MarkupError, FileNotFoundError) as error:
+    except (MarkupError, EditionError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a missing notebook, a full disk, a folder one may not write to
+        where = error.filename or args.outdir
+        print(
+            f"error: {where}: {error.strerror or error}; nothing was written to {args.outdir}",
+            file=sys.stderr,
+        )
         return 1
     kind = "nbgrader source" if args.nbgrader_source else "student edition"
     print(f"{kind}: {len(written)} notebooks written to {args.outdir}")

@@ -18,6 +18,11 @@ PID, when the measurement ends.
 
 The output is a Markdown table (wall time, peak memory, the cells that raised the peak most),
 followed by the machine's load average, so that the figures can be pasted into a README.
+
+`--json FILE` is checked before anything runs: its folder must exist, and a file already there
+is replaced only if it is an earlier measurement (a JSON object with this tool's keys), never
+another file. It is written in one step (beside it, then renamed), so it is whole or unchanged.
+A notebook whose cell fails gets one `error:` line and is left out; the exit code is then 1.
 """
 
 import argparse
@@ -31,12 +36,16 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from mlp_lib.atomic import OutputPathError, check_output_path, write_bytes_atomically
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TIMEOUT_PER_CELL = 600  # seconds; generous, for a machine loaded on purpose
 LOAD_COMMAND = [sys.executable, "-m", "mlp_lib", "train", "--preset", "default", "--no-progress"]
 MB = 1e6
+SUMMARY_KEYS = {"cores", "background_load", "load_average_at_end", "notebooks"}  # of --json
 
 
 def proc_status_bytes(pid, field):
@@ -167,6 +176,34 @@ class BackgroundLoad:
             self._thread.join()
 
 
+def check_json_output(path):
+    """Refuse, before measuring, a --json path that cannot be written or holds something else.
+
+    Returns None if it may be written, else the one-line reason."""
+    try:
+        check_output_path(path, "measurements")
+    except OutputPathError as exc:
+        return str(exc)
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = None
+        if not (isinstance(earlier, dict) and set(earlier) == SUMMARY_KEYS):
+            return (
+                f"{path} exists and is not a measurement this tool wrote; nothing was run: "
+                f"choose another file for --json, or move it away"
+            )
+    return None
+
+
+def cell_failure(exc):
+    """One line for what stopped a notebook."""
+    if isinstance(exc, CellExecutionError):  # its str() is the cell's whole traceback
+        return f"a cell raised {exc.ename}: {exc.evalue}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def markdown_table(results, cells):
     """The results as a Markdown table; with cells > 0 a column names the cells that raised the peak."""
     header = "| notebook | wall time (s) | kernel peak memory (MB) |"
@@ -214,12 +251,21 @@ def main(argv=None):
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    problem = args.json and check_json_output(args.json)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
 
     load = BackgroundLoad(args.load).start() if args.load else None
-    results = []
+    results, failed = [], []
     try:
         for path in paths:
-            result = measure_notebook(path)
+            try:
+                result = measure_notebook(path)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError, ValueError) as exc:
+                failed.append(path)
+                print(f"error: {path}: {cell_failure(exc)}; left out", file=sys.stderr)
+                continue
             results.append(result)
             print(
                 f"{path.name}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB",
@@ -247,9 +293,12 @@ def main(argv=None):
             "load_average_at_end": load_average,
             "notebooks": results,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2) + "\n")
-    return 0
+        try:
+            write_bytes_atomically(args.json, (json.dumps(summary, indent=2) + "\n").encode())
+        except OSError as exc:  # the table above is printed: only the per-cell figures are lost
+            print(f"error: {exc}; the table above has the figures", file=sys.stderr)
+            return 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

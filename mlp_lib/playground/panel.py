@@ -40,7 +40,9 @@ class Playground:
 
     Parameters
     ----------
-    settings : PlaygroundSettings with the initial values (default: a run of a couple of seconds)
+    settings : PlaygroundSettings with the initial values (default: a run of a couple of seconds);
+        those without a control (``settings.KEPT``: dtype, validation, elastic distortions)
+        are used for every run; anything but a PlaygroundSettings is refused (TypeError)
     blocking : if True, Train trains in the calling thread (tests); else in a background thread
     max_runs : how many past runs the comparison keeps
     refresh_seconds : the live plot is redrawn at most this often
@@ -57,6 +59,13 @@ class Playground:
         data_loader=load_data,
     ):
         require_widgets()
+        if settings is not None and not isinstance(settings, PlaygroundSettings):
+            raise TypeError(
+                f"settings must be a PlaygroundSettings (checked against the controls), got "
+                f"{type(settings).__name__}; try PlaygroundSettings(lr=0.05, epochs=3)"
+            )
+        # The settings of the next run. Those without a control (KEPT: dtype, validation, ...)
+        # are read from here at every Train; the others from the controls.
         self.defaults = settings if settings is not None else PlaygroundSettings()
         self.blocking = blocking
         self.refresh_seconds = refresh_seconds
@@ -173,17 +182,24 @@ class Playground:
     # -- settings ---------------------------------------------------------------------------------
 
     def settings(self):
-        """The PlaygroundSettings the controls show now (checked)."""
+        """The PlaygroundSettings the controls show now (checked), with the settings that have no
+        control (``KEPT``) as the playground was given them."""
         values = {name: control.value for name, control in self.controls.items()}
         hidden = hidden_sizes_from(values.pop("hidden1"), values.pop("hidden2"))
-        return PlaygroundSettings(**values, hidden_sizes=hidden, dtype=self.defaults.dtype)
+        return replace(self.defaults, **values, hidden_sizes=hidden)
 
     def set_settings(self, settings=None, **changes):
         """Move the controls to ``settings`` and/or keyword changes; returns the new settings.
 
         Everything is checked before any control moves, so a bad value changes nothing.
-        Besides the settings' own names, ``hidden1`` and ``hidden2`` name the two sliders.
+        Besides the settings' own names, ``hidden1`` and ``hidden2`` name the two sliders. The
+        settings without a control (``KEPT``) are kept for every later run, as given here.
         """
+        if settings is not None and not isinstance(settings, PlaygroundSettings):
+            raise TypeError(
+                f"settings must be a PlaygroundSettings, got {type(settings).__name__}; "
+                f"try PlaygroundSettings(lr=0.05, epochs=3)"
+            )
         base = settings if settings is not None else self.settings()
         if "hidden1" in changes or "hidden2" in changes:
             now = base.control_values()
@@ -193,7 +209,12 @@ class Playground:
         settings = replace(base, **changes)  # checked here, or a ValueError
         for name, value in settings.control_values().items():
             self.controls[name].value = value
-        self.defaults = replace(self.defaults, dtype=settings.dtype)
+        self.defaults = settings
+        kept = settings.kept_changes()
+        if kept and not self._busy:
+            self.status.value = box(
+                f"Choose the settings, then press Train. Set in code, kept for every run: {kept}."
+            )
         return settings
 
     # -- running ----------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ impossible value can neither be typed into the panel nor passed in code.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from ..checks import check_bool, check_choice, check_int, check_number
+from ..checks import check_bool, check_choice, check_int, check_number, is_integer
 from ..data import DATASETS
 from ..optim import OPTIMIZERS
 from ..recipe import VALIDATION_SIZE, Recipe
@@ -126,9 +126,11 @@ class PlaygroundSettings(Recipe):
     """A Recipe with the playground's defaults (a run of a couple of seconds), checked against
     what its controls can show (``CONTROLS``).
 
-    ``hidden_sizes`` has one or two sizes (one hidden layer or two); ``dtype`` has no control:
-    the panel trains in float32 unless told otherwise in code. ``validation`` has no control
-    either: the panel always holds out validation images, to show the accuracy on them live.
+    ``hidden_sizes`` has one or two sizes (one hidden layer or two). The settings in ``KEPT``
+    (``dtype``, ``validation``, ``elastic``, ``elastic_sigma``) have no control: the panel trains
+    every run with the values it was given in code, e.g. ``Playground(PlaygroundSettings(
+    dtype="float64"))``. It always holds out validation images (at least ``MONITOR_SIZE``), to
+    show the accuracy on them live.
     """
 
     train_size: int | None = 10_000
@@ -161,7 +163,24 @@ class PlaygroundSettings(Recipe):
             MONITOR_SIZE,
             hint="the live accuracy is measured on them",
         )
+        if is_integer(self.train_size) and self.train_size + self.validation > TRAINING_IMAGES:
+            raise ValueError(
+                f"train_size {self.train_size} and validation {self.validation} need "
+                f"{self.train_size + self.validation} training images, more than the "
+                f"{TRAINING_IMAGES} there are; lower train_size to at most "
+                f"{TRAINING_IMAGES - self.validation}, or validation"
+            )
         super().__post_init__()
+
+    def kept_changes(self):
+        """The settings without a control that differ from the defaults, in words ('' if none):
+        e.g. 'dtype float64, validation 5000'."""
+        default = PlaygroundSettings()
+        return ", ".join(
+            f"{name} {getattr(self, name)}"
+            for name in KEPT
+            if getattr(self, name) != getattr(default, name)
+        )
 
     def control_values(self):
         """{control name: value} for every control of the panel."""
@@ -171,6 +190,14 @@ class PlaygroundSettings(Recipe):
         values["hidden1"] = self.hidden_sizes[0]
         values["hidden2"] = self.hidden_sizes[1] if len(self.hidden_sizes) == 2 else 0
         return values
+
+
+# The Recipe settings that no control shows: a playground keeps them, as given, for every run.
+KEPT = tuple(
+    f.name
+    for f in fields(PlaygroundSettings)
+    if f.name not in CONTROLS and f.name != "hidden_sizes"  # hidden_sizes: hidden1 and hidden2
+)
 
 
 def log10_range(slider):

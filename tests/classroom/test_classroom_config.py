@@ -162,6 +162,11 @@ def test_nbgrader_reads_the_course_exchange_and_folders(monkeypatch, tmp_path):
     assert merged.Exchange.assignment_dir == str(tmp_path / "home" / "handwritten-digits")
     assert merged.CourseDirectory.root == str(tmp_path / "home" / "handwritten-digits" / "course")
     assert merged.Execute.timeout == 120
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_student_edition
+
+    assert make_student_edition.MANIFEST in merged.CourseDirectory.ignore  # never sent to students
+    assert ".ipynb_checkpoints" in merged.CourseDirectory.ignore  # nbgrader's own defaults kept
 
 
 def test_the_guide_installs_the_classroom_extra_into_the_systems_python_with_the_pins():

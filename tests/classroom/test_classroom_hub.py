@@ -250,6 +250,8 @@ def test_an_assignment_goes_from_release_to_grades_through_nbgrader(hub, lesson)
         assert listed["success"], listed
         fetched = [a["assignment_id"] for a in listed["value"] if a["status"] == "fetched"]
         assert fetched == ["ps1"], listed
+        ps1 = home(student.name) / FOLDER / "ps1"
+        assert sorted(path.name for path in ps1.iterdir()) == sorted(ASSIGNMENT)  # nothing else
         for name in ASSIGNMENT:
             path = f"/api/contents/{FOLDER}/ps1/{name}"
             released = student.server("GET", path).json()["content"]

@@ -18,3 +18,12 @@ c.Exchange.assignment_dir = os.path.expanduser("~/handwritten-digits")
 # Seconds per cell when nbgrader runs a notebook (autograde, Validate); its default of 30 is short
 # for notebook 04's gradient check on a busy server.
 c.Execute.timeout = 120
+# What nbgrader never copies between folders: its own defaults, and the student-edition tool's
+# record of the files it wrote (tools/make_student_edition.py leaves it in source/ASSIGNMENT).
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    ".make_student_edition.json",
+]
