@@ -5,8 +5,9 @@ The pieces, one module each:
 - ``idx``         read and write the IDX files MNIST comes in
 - ``data``        load MNIST / Fashion-MNIST as (X, y) arrays;  ``download``: fetch them again
 - ``batches``     shuffled mini-batches
-- ``layers``      Linear, ReLU and Dropout;  ``losses``: softmax cross-entropy
-- ``model``       the MLP;  ``model_file``: its file format, checked before loading
+- ``layers``      Linear, ReLU, Sigmoid, Tanh, Dropout (and their registry);  ``losses``: softmax
+                  cross-entropy
+- ``model``       the MLP, a list of layers;  ``model_file``: its file format, checked before loading
 - ``optim``       SGD, momentum, Adam (and their registry);  ``train``: fit and evaluate
 - ``augment``     random shifts and elastic distortions of the training images
 - ``recipe``      ``Recipe``: every setting of a training run, and ``train_recipe``
@@ -28,7 +29,7 @@ from .gradcheck import (
     relative_error,
 )
 from .idx import IDXFormatError, read_idx, write_idx
-from .layers import Dropout, Layer, Linear, ReLU
+from .layers import ACTIVATIONS, LAYERS, Dropout, Layer, Linear, ReLU, Sigmoid, Tanh
 from .losses import SoftmaxCrossEntropy, log_softmax, softmax
 from .metrics import accuracy, confusion_matrix
 from .model import MLP, ModelFormatError
@@ -45,7 +46,9 @@ __version__ = "0.1.0"
 apply_environment()
 
 __all__ = [
+    "ACTIVATIONS",
     "DATASETS",
+    "LAYERS",
     "MLP",
     "OPTIMIZERS",
     "PRESETS",
@@ -66,8 +69,10 @@ __all__ = [
     "RandomShift",
     "ReLU",
     "Recipe",
+    "Sigmoid",
     "SoftmaxCrossEntropy",
     "StopTraining",
+    "Tanh",
     "accuracy",
     "check_layer_gradients",
     "check_model_gradients",

@@ -13,24 +13,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layers import Linear, ReLU
+from .layers import Linear
 from .losses import softmax
 
 
 def hidden_activations(model, X):
-    """The output of every hidden layer (after its ReLU) for the images X.
+    """The output of every hidden layer (after its activation, ReLU or another) for the images X.
 
+    A hidden layer is a Linear layer and the layers after it up to the next Linear layer: its
+    output is what the next Linear layer receives. Dropout is off (predicting, not training).
     Shapes: X (N, D) -> a list with one (N, H_l) array per hidden layer, e.g. [(N, 32), (N, 16)]
-    for a 784-32-16-10 network. Dropout is off (predicting, not training).
+    for a 784-32-16-10 network.
     """
     out = np.asarray(X, dtype=model.dtype)
-    activations = []
+    linear_inputs = []
     for layer in model.layers:
+        if isinstance(layer, Linear):
+            linear_inputs.append(out)  # the first one receives the images themselves
         layer.training = False
         out = layer.forward(out)
-        if isinstance(layer, ReLU):
-            activations.append(out)
-    return activations
+    model.forget()  # nothing is kept for a backward pass
+    return linear_inputs[1:]
 
 
 def top_activating(activations, unit, k=9):

@@ -53,6 +53,15 @@ class SoftmaxCrossEntropy:
     def __repr__(self):
         return "SoftmaxCrossEntropy()"
 
+    def config(self):
+        """Nothing to set: like a layer's ``config()``, the arguments that rebuild it."""
+        return {}
+
+    def forget(self):
+        """Drop the probabilities and labels kept for ``backward`` (a batch's worth of memory)."""
+        self.probs = None
+        self._y = None
+
     def forward(self, logits, y):
         n, n_classes = logits.shape
         y = check_labels(y, n, n_classes)

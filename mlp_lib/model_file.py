@@ -1,24 +1,38 @@
 """The model file: what ``MLP.save`` writes and ``MLP.load`` accepts, checked before use.
 
-A model file is an ``.npz`` archive (a zip of ``.npy`` arrays), never a pickle:
+A model file is an ``.npz`` archive (a zip of ``.npy`` arrays), never a pickle. Format 3 stores
+the network as its list of layers (``mlp_lib.layers``), each layer's arrays under its position:
 
-    layer_sizes.npy      (L+1,) integers, e.g. [784, 32, 16, 10]
-    W0.npy, b0.npy, ...  floats, shapes (784, 32), (32,), (32, 16), ...
-    format_version.npy   () integer: 2 (version 1 stored the metadata as "key=value" strings)
-    init.npy, dtype.npy  () strings, e.g. "he", "float32"
-    dropout.npy          () float
+    layer0.W.npy, layer0.b.npy, layer2.W.npy, ...   floats, shapes (784, 32), (32,), (32, 16), ...
+    format_version.npy   () integer: 3
+    layers.npy           () string: a JSON list of layer specs, one per layer, e.g.
+                         [{"name": "linear", "config": {"n_in": 784, "n_out": 32, "init": "he",
+                           "compute_dx": false}}, {"name": "relu", "config": {}}, ...]
+    dtype.npy            () string: "float32" or "float64", what the arrays are stored as
     metadata.npy         () string: a JSON object of strings (preset, dataset, ...)
+
+Formats 1 and 2 (still read) stored the settings of a Linear-ReLU network instead of its layers:
+``layer_sizes`` (L+1,) integers, ``W0``, ``b0``, ... ``init``, ``dtype``, ``dropout`` and the
+metadata (format 1: as "key=value" strings; 2: as JSON). They are read as the layers
+``MLP(layer_sizes, init=init, dropout=dropout)`` builds.
 
 Files come from classmates and the internet, so reading one trusts nothing: it reads the
 archive's member list and every array's header (shape and dtype) first, refuses unknown members,
-object arrays (pickles, which could run code) and shapes that do not follow from ``layer_sizes``,
-and only then reads the arrays, each with a bound on its size. A crafted file is refused in
+object arrays (pickles, which could run code), layers not in ``mlp_lib.layers.LAYERS``, configs
+their layer refuses, and shapes that do not follow from the layers (or ``layer_sizes``); only then
+does it read the arrays, each with a bound on its size. A crafted file is refused in
 milliseconds, using a few MB of memory, before any network is built; a FIFO or a device is refused
 before it is opened.
 
 What ``MLP.save`` writes, ``MLP.load`` reads back: the limits below are the only ones, and both
-sides check them with the same functions. ``check_network_size`` is also what ``MLP`` and
-``Recipe`` check when they are made, so a network too large to save is never built or trained.
+sides check them with the same functions. ``check_network_size`` and ``check_layers_size`` are also
+what ``MLP`` and ``Recipe`` check when they are made, so a network too large to save is never built
+or trained.
+
+A new field is an attribute of ``SavedModel`` (with a default) and an entry in ``FIELDS`` (with
+``required=False``, since older files lack it): writing, reading and checking follow from those.
+Raising ``FORMAT_VERSION`` then makes an older mlp_lib say "update mlp_lib" rather than refuse an
+unexpected member.
 """
 
 import io
@@ -27,27 +41,32 @@ import math
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import write_bytes_atomically
 from .checks import FLOAT_DTYPES, SpecialFileError, open_regular_file, unreadable_reason
+from .layers import INITS, mlp_layer_specs, spec_shapes
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # The limits of what mlp_lib builds, trains, saves and loads (one place for all of them):
 MAX_LAYERS = 64  # entries of layer_sizes: the inputs, up to 62 hidden layers, the outputs
+MAX_LAYER_LIST = 3 * MAX_LAYERS  # layers in a network's list: Linear, activation, Dropout per size
+MAX_ARRAYS = 2 * (MAX_LAYERS - 1)  # parameter arrays: W and b of each Linear layer
 MAX_PARAMETERS = 50_000_000  # 200 MB as float32; the record network has under 6 million
 MAX_METADATA_KEYS = 1000
-MAX_METADATA_CHARS = 100_000  # the metadata as JSON text, keys and values together
+MAX_METADATA_CHARS = 100_000  # the metadata as JSON text, keys and values; no string is longer
 MAX_COMPRESSION_RATIO = 20  # trained weights barely compress; a zip bomb compresses 1000x
 SMALL_FILE_BYTES = 1_000_000  # below this, any compression is allowed (tiny models, biases)
 MAX_HEADER_BYTES = 10_000
-SCALARS = ("format_version", "init", "dtype", "dropout", "metadata")
-MAX_MEMBERS = 2 * MAX_LAYERS + len(SCALARS) + 1  # W and b per layer, the scalars, layer_sizes
+OLD_SCALARS = ("format_version", "init", "dtype", "dropout", "metadata")  # formats 1 and 2
+MAX_MEMBERS = MAX_ARRAYS + len(OLD_SCALARS) + 1  # the arrays, the scalars, layer_sizes
 MAX_LISTING_BYTES = 200  # a member's entry in the archive's list: 46 bytes, its name and extras
-PARAMETER_NAME = re.compile(r"([Wb])(\d{1,3})")
+ARRAY_NAME = re.compile(r"layer(\d{1,3})\.([A-Za-z]\w{0,19})")  # format 3: "layer0.W"
+OLD_PARAMETER_NAME = re.compile(r"([Wb])(\d{1,3})")  # formats 1 and 2: "W0", "b0"
 NOT_A_MODEL = (
     "model files are .npz archives of plain arrays written by MLP.save; pickled files "
     "are refused because loading them can run code"
@@ -58,21 +77,33 @@ class ModelFormatError(ValueError):
     """A model file that is not one written by ``MLP.save``."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SavedModel:
-    """Everything a model file holds. ``parameters``: {"W0": (n0, n1) array, "b0": (n1,), ...}."""
+    """Everything a model file holds; made by keyword, e.g. ``SavedModel(layers=..., ...)``.
 
-    layer_sizes: tuple
-    init: str
-    dtype: str
-    dropout: float
-    parameters: dict
-    metadata: dict
+    ``layers``: one spec per layer, {"name": "linear", "config": {...}} (``mlp_lib.layers``);
+    ``parameters``: one dict of arrays per layer, in the same order ({"W": (784, 32), "b": (32,)},
+    {} for a ReLU); ``dtype``: "float32" or "float64"; ``metadata``: a dict of strings.
+    """
+
+    layers: list
+    parameters: list
+    dtype: str = "float32"
+    metadata: dict = field(default_factory=dict)
 
 
 def count_parameters(layer_sizes):
     """Weights and biases of a fully connected network: sum of (n_in + 1) * n_out over layers."""
     return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def _too_many_parameters(count, what_has, where, hint, error):
+    """Raise ``error`` if ``count`` parameters are more than MAX_PARAMETERS."""
+    if count > MAX_PARAMETERS:
+        raise error(
+            f"{where}: {what_has} {count:,} parameters ({4 * count / 1e9:,.1f} GB in float32), "
+            f"more than the {MAX_PARAMETERS:,} mlp_lib trains, saves and loads{hint}"
+        )
 
 
 def check_network_size(layer_sizes, where, hint="", error=ValueError):
@@ -89,20 +120,72 @@ def check_network_size(layer_sizes, where, hint="", error=ValueError):
             f"{where}: a network has 2 to {MAX_LAYERS} layer sizes (the inputs, the hidden layers, "
             f"the outputs), got {len(sizes)}{hint}"
         )
-    count = count_parameters(sizes)
-    if count > MAX_PARAMETERS:
-        raise error(
-            f"{where}: a {'-'.join(map(str, sizes))} network has {count:,} parameters "
-            f"({4 * count / 1e9:,.1f} GB in float32), more than the {MAX_PARAMETERS:,} mlp_lib "
-            f"trains, saves and loads{hint}"
-        )
+    what_has = f"a {'-'.join(map(str, sizes))} network has"
+    _too_many_parameters(count_parameters(sizes), what_has, where, hint, error)
     return sizes
 
 
+def check_layers_size(shapes, where, hint="", error=ValueError):
+    """Raise ``error`` unless a network whose layers hold parameters of these ``shapes`` (one
+    {key: shape} dict per layer) is within the limits: 1 to MAX_LAYER_LIST layers, at most
+    MAX_ARRAYS arrays, named as a file names them, and MAX_PARAMETERS parameters. Counted, not
+    allocated."""
+    hint = f"; {hint}" if hint else ""
+    if not 1 <= len(shapes) <= MAX_LAYER_LIST:
+        raise error(f"{where}: a network has 1 to {MAX_LAYER_LIST} layers, got {len(shapes)}{hint}")
+    keys = [key for layer in shapes for key in layer]
+    if len(keys) > MAX_ARRAYS:
+        raise error(
+            f"{where}: its layers hold {len(keys)} parameter arrays, more than the {MAX_ARRAYS} a "
+            f"model file holds{hint}"
+        )
+    bad = [key for key in keys if not ARRAY_NAME.fullmatch(f"layer0.{key}")]
+    if bad:
+        raise error(
+            f"{where}: a parameter's name must be a letter and up to 19 letters, digits or _, "
+            f"got {bad[0]!r:.40}"
+        )
+    count = sum(math.prod(shape) for layer in shapes for shape in layer.values())
+    _too_many_parameters(count, "its layers have", where, hint, error)
+
+
+def check_layer_list(specs, where, error=ValueError):
+    """``specs`` if they are a list of layer specs whose names are in ``mlp_lib.layers.LAYERS``,
+    whose configs their layers accept, within the limits (``check_layers_size``); else ``error``,
+    naming the layer. Nothing is allocated."""
+    if not isinstance(specs, list) or not 1 <= len(specs) <= MAX_LAYER_LIST:
+        shown = len(specs) if isinstance(specs, list) else type(specs).__name__
+        raise error(
+            f"{where}: 'layers' must be a list of 1 to {MAX_LAYER_LIST} layers, got {shown}"
+        )
+    check_layers_size(layer_shapes(specs, where, error), where, error=error)
+    return specs
+
+
+def layer_shapes(specs, where, error=ValueError):
+    """One {key: shape} dict per spec: the parameters its layer holds, its config checked."""
+    shapes = []
+    for i, spec in enumerate(specs):
+        try:
+            shapes.append(spec_shapes(spec))
+        except (ValueError, TypeError) as exc:
+            raise error(f"{where}: layer {i}: {exc}") from None
+    return shapes
+
+
+def check_dtype_name(dtype, where, error=ValueError):
+    """``dtype`` if it is the name of a float dtype a model file holds; else ``error``."""
+    if not isinstance(dtype, str) or dtype not in FLOAT_DTYPES:
+        raise error(
+            f"{where}: unsupported dtype {dtype!r:.40}; a model file holds float32 or float64"
+        )
+    return dtype
+
+
 def check_metadata(metadata, where, error=ValueError):
-    """``metadata`` as the JSON text a model file stores, if it is a dict of strings within the
-    limits (MAX_METADATA_KEYS keys, MAX_METADATA_CHARS characters of JSON); else ``error``, whose
-    message says which limit and which key is the longest."""
+    """``metadata``, sorted by key, if it is a dict of strings within the limits
+    (MAX_METADATA_KEYS keys, MAX_METADATA_CHARS characters of JSON); else ``error``, whose message
+    says which limit and which key is the longest."""
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
     ):
@@ -120,7 +203,27 @@ def check_metadata(metadata, where, error=ValueError):
             f"{MAX_METADATA_CHARS:,} a model file holds; its longest entry is {longest[:40]!r} "
             f"({len(longest):,} + {len(metadata[longest]):,} characters): shorten it"
         )
-    return text
+    return dict(sorted(metadata.items()))
+
+
+@dataclass(frozen=True)
+class Field:
+    """A member of a format-3 file besides the arrays: one string, holding the ``SavedModel``
+    attribute of the same name. ``check(value, where, error)`` returns the value if a file can
+    hold it and raises ``error`` otherwise; saving and loading both call it. ``as_json``: the
+    string is the value as JSON (else the value is that string). ``required=False``: a file
+    without it loads with the attribute's default (a field added later: older files lack it)."""
+
+    check: Callable
+    as_json: bool = True
+    required: bool = True
+
+
+FIELDS = {
+    "layers": Field(check_layer_list),
+    "dtype": Field(check_dtype_name, as_json=False),
+    "metadata": Field(check_metadata),
+}
 
 
 def check_parameter_values(name, value, dtype, where, hints, error=ValueError):
@@ -145,7 +248,7 @@ def check_parameter_values(name, value, dtype, where, hints, error=ValueError):
 
 
 def parameter_shapes(layer_sizes):
-    """The parameters of an MLP with these sizes: {"W0": (784, 32), "b0": (32,), "W1": ...}."""
+    """The parameters of a format 1 or 2 file: {"W0": (784, 32), "b0": (32,), "W1": ...}."""
     shapes = {}
     for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
         shapes[f"W{i}"] = (n_in, n_out)
@@ -153,40 +256,94 @@ def parameter_shapes(layer_sizes):
     return shapes
 
 
+def array_shapes(specs):
+    """The arrays of a format-3 file with these (checked) layers: {"layer0.W": (784, 32), ...}."""
+    return {
+        f"layer{i}.{key}": shape
+        for i, spec in enumerate(specs)
+        for key, shape in spec_shapes(spec).items()
+    }
+
+
+def _decode_field(name, text, where, error):
+    """The value of field ``name`` stored as ``text``, checked; else ``error``."""
+    value = text
+    if FIELDS[name].as_json:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):  # not JSON, a huge number, or nested thousands deep
+            raise error(f"{where}: {name!r} is not valid JSON") from None
+    value = FIELDS[name].check(value, where, error)
+    if len(text) > MAX_METADATA_CHARS:  # saving (loading refuses such a string from its header)
+        raise error(
+            f"{where}: {name!r} is {len(text):,} characters long, more than the "
+            f"{MAX_METADATA_CHARS:,} a model file holds"
+        )
+    return value
+
+
+def _encode_field(name, value, where):
+    """(the checked value, its text in the file), checked as loading will check that text."""
+    if not FIELDS[name].as_json:
+        return _decode_field(name, value, where, ValueError), value
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:  # e.g. a NumPy number in a layer's config
+        raise ValueError(f"{where}: its {name} cannot be written as JSON ({exc})") from None
+    checked = _decode_field(name, text, where, ValueError)  # what loading will see
+    return checked, json.dumps(checked)
+
+
 # ---- writing --------------------------------------------------------------------------------
 
 
 def write_model_file(path, saved):
-    """Write ``saved`` (a ``SavedModel``) to ``path`` atomically; return the path.
+    """Write ``saved`` (a ``SavedModel``) to ``path`` atomically, in format 3; return the path.
 
     Raises ValueError, before writing, if ``read_model_file`` would refuse what it would write:
-    sizes or metadata beyond the limits, parameters of the wrong shape, nan, inf, or values too
-    large for ``saved.dtype``.
+    layers it does not know or beyond the limits, metadata beyond the limits, parameters missing
+    or of the wrong shape, nan, inf, or values too large for ``saved.dtype``.
     """
     where = f"cannot save {path}"
-    check_network_size(saved.layer_sizes, f"{where}: layer_sizes {saved.layer_sizes}")
-    metadata = check_metadata(saved.metadata, where)
-    arrays = {}
-    for name, shape in parameter_shapes(saved.layer_sizes).items():
-        value = np.asarray(saved.parameters.get(name))
-        if value.shape != shape:
-            raise ValueError(f"{where}: {name} has shape {value.shape}, expected {shape}")
-        hints = (
-            "a model file holds finite numbers only: did training diverge?",
-            f"keep them within its range, or make the model {FLOAT_DTYPES[-1]}",
-        )
-        check_parameter_values(name, value, saved.dtype, where, hints)
-        arrays[name] = value.astype(saved.dtype, copy=False)  # stored as the dtype it declares
-    arrays["layer_sizes"] = np.array(saved.layer_sizes, dtype=np.int64)
+    fields, texts = {}, {}
+    for name in FIELDS:
+        fields[name], texts[name] = _encode_field(name, getattr(saved, name), where)
+    arrays = _parameter_arrays(saved.parameters, fields["layers"], fields["dtype"], where)
     arrays["format_version"] = np.array(FORMAT_VERSION)
-    arrays["init"] = np.array(saved.init)
-    arrays["dtype"] = np.array(saved.dtype)
-    arrays["dropout"] = np.array(float(saved.dropout))
-    arrays["metadata"] = np.array(metadata)
+    arrays.update({name: np.array(text) for name, text in texts.items()})
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # stored, not compressed: what loading expects of large arrays
     write_bytes_atomically(path, buffer.getvalue())
     return Path(path)
+
+
+def _parameter_arrays(parameters, specs, dtype, where):
+    """{"layer0.W": array, ...}: ``parameters`` (one dict per layer) as the file stores them,
+    each checked against its layer's config and for values loading would refuse."""
+    expected = array_shapes(specs)
+    given = {}
+    if isinstance(parameters, list) and len(parameters) == len(specs):
+        given = {
+            f"layer{i}.{key}": v for i, params in enumerate(parameters) for key, v in params.items()
+        }
+    if given.keys() != expected.keys():
+        raise ValueError(
+            f"{where}: the parameters do not match the layers (missing "
+            f"{sorted(expected.keys() - given.keys())}, unexpected {sorted(given.keys() - expected.keys())}"
+            f"); give one dict of arrays per layer"
+        )
+    hints = (
+        "a model file holds finite numbers only: did training diverge?",
+        f"keep them within its range, or make the model {FLOAT_DTYPES[-1]}",
+    )
+    arrays = {}
+    for name, shape in expected.items():
+        value = np.asarray(given[name])
+        if value.shape != shape:
+            raise ValueError(f"{where}: {name} has shape {value.shape}, expected {shape}")
+        check_parameter_values(name, value, dtype, where, hints)
+        arrays[name] = value.astype(dtype, copy=False)  # stored as the dtype it declares
+    return arrays
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -292,63 +449,55 @@ def _read_archive(path, archive, file_bytes, dtype=None):
         if key in members or key == info.filename:  # no .npy suffix, or a duplicate
             raise ModelFormatError(f"{path}: unexpected member {info.filename!r} in the archive")
         members[key] = _read_member_header(path, archive, info)
+    version = _format_version(path, archive, members)  # first: a newer one may have new members
+    if version >= 3:
+        return _read_format_3(path, archive, members, file_bytes, dtype)
+    return _read_format_1_or_2(path, archive, members, file_bytes, dtype, version)
 
-    if "format_version" in members:  # first: a newer format may have members this one does not
-        _check_header(path, "format_version", members["format_version"], kinds="iu", max_ndim=0)
-        version = int(_read_data(archive, members["format_version"]))
-        if version > FORMAT_VERSION:
-            raise ModelFormatError(
-                f"{path}: written in model file format {version}, newer than this mlp_lib reads "
-                f"(up to {FORMAT_VERSION}); update mlp_lib (git pull) to load it"
-            )
-    else:
-        version = 1
-    unknown = sorted(
-        k for k in members if k not in ("layer_sizes", *SCALARS) and not PARAMETER_NAME.fullmatch(k)
-    )
+
+def _format_version(path, archive, members):
+    """The file's format: 1 to FORMAT_VERSION (format 1 had no format_version)."""
+    if "format_version" not in members:
+        return 1
+    _check_header(path, "format_version", members["format_version"], kinds="iu", max_ndim=0)
+    version = int(_read_data(archive, members["format_version"]))
+    if version > FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{path}: written in model file format {version}, newer than this mlp_lib reads "
+            f"(up to {FORMAT_VERSION}); update mlp_lib (git pull) to load it"
+        )
+    if version < 1:
+        raise ModelFormatError(
+            f"{path}: 'format_version' must be 1 to {FORMAT_VERSION}, got {version}; "
+            f"is this the right file?"
+        )
+    return version
+
+
+def _refuse_unknown_members(path, members, known):
+    """Refuse members whose names ``known(name)`` does not accept, showing up to five."""
+    unknown = sorted(k for k in members if not known(k))
     if unknown:
         shown = unknown[:5] + ([f"... {len(unknown) - 5} more"] if len(unknown) > 5 else [])
         raise ModelFormatError(f"{path}: unexpected arrays {shown}; {NOT_A_MODEL}")
-    if "layer_sizes" not in members:
-        raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
 
-    # The network's size, from layer_sizes (at most 64 integers), then every array's header.
-    _check_header(path, "layer_sizes", members["layer_sizes"], kinds="iu", max_items=MAX_LAYERS)
-    sizes = _check_layer_sizes(path, _read_data(archive, members["layer_sizes"]))
-    expected = parameter_shapes(sizes)
-    params = {k for k in members if PARAMETER_NAME.fullmatch(k)}
+
+def _check_parameter_headers(path, members, expected, pattern, what):
+    """Refuse parameters (members ``pattern`` matches) that are not exactly those ``expected``
+    ({name: shape}) of ``what``, and headers that are not float arrays of those shapes."""
+    params = {k for k in members if pattern.fullmatch(k)}
     if params != set(expected):
         raise ModelFormatError(
-            f"{path}: keys do not match a {sizes} network (missing "
+            f"{path}: keys do not match {what} (missing "
             f"{sorted(set(expected) - params)}, unexpected {sorted(params - set(expected))})"
         )
     for name, shape in expected.items():
         _check_header(path, name, members[name], kinds="f", shape=shape)
-    for key, kinds, max_ndim, max_items in (
-        ("init", "U", 0, 1),
-        ("dtype", "U", 0, 1),
-        ("dropout", "f", 0, 1),
-        ("metadata", "U", 1, MAX_METADATA_KEYS),  # format 1: one "key=value" string per entry
-    ):
-        if key in members:
-            _check_header(
-                path, key, members[key], kinds=kinds, max_ndim=max_ndim, max_items=max_items
-            )
-    _check_sizes(path, members, file_bytes)
 
-    # Only now is any array of real size read, each with exactly the bytes its header promised.
-    scalars = {key: _read_data(archive, members[key]) for key in SCALARS if key in members}
-    init = str(scalars.get("init", "he"))
-    from .layers import INITS  # here: the layers need not be imported to write a file
 
-    declared = str(scalars.get("dtype", "float64"))
-    if declared not in FLOAT_DTYPES or init not in INITS:
-        raise ModelFormatError(f"{path}: unsupported dtype {declared!r} or init {init!r}")
-    dropout = float(scalars.get("dropout", 0.0))
-    if not 0 <= dropout < 1:
-        raise ModelFormatError(f"{path}: 'dropout' must be one number in [0, 1), got {dropout!r}")
-    metadata = _metadata(path, scalars.get("metadata"), version)
-
+def _read_parameters(path, archive, members, expected, declared, dtype):
+    """{name: array} for the ``expected`` parameters, each checked for values that could not
+    come back as they were saved: nan, inf, too large for the dtype they will become."""
     target = np.dtype(declared if dtype is None else dtype)  # what the values will become
     hints = (
         "MLP.save never writes them: is this the right file?",
@@ -361,7 +510,96 @@ def _read_archive(path, archive, file_bytes, dtype=None):
         value = _read_data(archive, members[name])
         check_parameter_values(name, value, target, str(path), hints, error=ModelFormatError)
         parameters[name] = value
-    return SavedModel(sizes, init, declared, dropout, parameters, metadata)
+    return parameters
+
+
+# ---- format 3: a list of layers ---------------------------------------------------------------
+
+
+def _read_format_3(path, archive, members, file_bytes, dtype):
+    """The layers (JSON, a few kB), then the arrays they imply, headers first."""
+    _refuse_unknown_members(
+        path, members, lambda k: k in FIELDS or k == "format_version" or ARRAY_NAME.fullmatch(k)
+    )
+    fields = {name: _read_field(path, archive, members, name) for name in FIELDS if name in members}
+    missing = [name for name, field in FIELDS.items() if field.required and name not in fields]
+    if missing:
+        raise ModelFormatError(f"{path}: missing {missing[0]!r}; not a model saved by MLP.save")
+    expected = array_shapes(fields["layers"])
+    _check_parameter_headers(path, members, expected, ARRAY_NAME, "its layers")
+    _check_sizes(path, members, file_bytes)
+    values = _read_parameters(path, archive, members, expected, fields["dtype"], dtype)
+    parameters = [{} for _ in fields["layers"]]
+    for name, value in values.items():
+        index, key = ARRAY_NAME.fullmatch(name).groups()
+        parameters[int(index)][key] = value
+    return SavedModel(parameters=parameters, **fields)
+
+
+def _read_field(path, archive, members, name):
+    """The value of ``FIELDS[name]``: a string of at most MAX_METADATA_CHARS, decoded and checked."""
+    _check_header(path, name, members[name], kinds="U", max_ndim=0)
+    text = str(_read_data(archive, members[name]))
+    return _decode_field(name, text, str(path), ModelFormatError)
+
+
+# ---- formats 1 and 2: the settings of a Linear-ReLU network ----------------------------------
+
+
+def _read_format_1_or_2(path, archive, members, file_bytes, dtype, version):
+    """layer_sizes (at most 64 integers), every header, then the arrays; returned as the layers
+    ``MLP(layer_sizes, init=init, dropout=dropout)`` builds, W{j} and b{j} in the j-th Linear."""
+    sizes = _old_headers(path, archive, members)
+    _check_sizes(path, members, file_bytes)
+    # Only now is any array of real size read, each with exactly the bytes its header promised.
+    scalars = {key: _read_data(archive, members[key]) for key in OLD_SCALARS if key in members}
+    init, declared, dropout = _old_settings(path, scalars)
+    metadata = _metadata(path, scalars.get("metadata"), version)
+    values = _read_parameters(path, archive, members, parameter_shapes(sizes), declared, dtype)
+    specs = mlp_layer_specs(sizes, init=init, dropout=dropout)
+    parameters = [{} for _ in specs]
+    linear = [i for i, spec in enumerate(specs) if spec["name"] == "linear"]
+    for j, index in enumerate(linear):
+        parameters[index] = {"W": values[f"W{j}"], "b": values[f"b{j}"]}
+    return SavedModel(layers=specs, parameters=parameters, dtype=declared, metadata=metadata)
+
+
+def _old_headers(path, archive, members):
+    """The layer sizes, after checking every member's name and header against them."""
+    _refuse_unknown_members(
+        path,
+        members,
+        lambda k: k in ("layer_sizes", *OLD_SCALARS) or OLD_PARAMETER_NAME.fullmatch(k),
+    )
+    if "layer_sizes" not in members:
+        raise ModelFormatError(f"{path}: missing 'layer_sizes'; not a model saved by MLP.save")
+    _check_header(path, "layer_sizes", members["layer_sizes"], kinds="iu", max_items=MAX_LAYERS)
+    sizes = _check_layer_sizes(path, _read_data(archive, members["layer_sizes"]))
+    expected = parameter_shapes(sizes)
+    _check_parameter_headers(path, members, expected, OLD_PARAMETER_NAME, f"a {sizes} network")
+    for key, kinds, max_ndim, max_items in (
+        ("init", "U", 0, 1),
+        ("dtype", "U", 0, 1),
+        ("dropout", "f", 0, 1),
+        ("metadata", "U", 1, MAX_METADATA_KEYS),  # format 1: one "key=value" string per entry
+    ):
+        if key in members:
+            _check_header(
+                path, key, members[key], kinds=kinds, max_ndim=max_ndim, max_items=max_items
+            )
+    return sizes
+
+
+def _old_settings(path, scalars):
+    """(init, dtype, dropout) of a format 1 or 2 file, checked; defaults for those missing."""
+    init = str(scalars.get("init", "he"))
+    declared = str(scalars.get("dtype", "float64"))
+    if declared not in FLOAT_DTYPES or init not in INITS:
+        raise ModelFormatError(f"{path}: unsupported dtype {declared!r} or init {init!r}")
+    dropout = float(scalars.get("dropout", 0.0))
+    if not 0 <= dropout < 1:
+        raise ModelFormatError(f"{path}: 'dropout' must be one number in [0, 1), got {dropout!r}")
+    return init, declared, dropout
 
 
 def _read_member_header(path, archive, info):
@@ -382,7 +620,8 @@ def _check_header(path, name, member, *, kinds, shape=None, max_ndim=1, max_item
 
     ``shape`` demands an exact shape; otherwise ``max_ndim`` and ``max_items`` bound it.
     """
-    label = name if PARAMETER_NAME.fullmatch(name) else repr(name)
+    is_array = ARRAY_NAME.fullmatch(name) or OLD_PARAMETER_NAME.fullmatch(name)
+    label = name if is_array else repr(name)
     if shape is not None:
         ok_shape, wanted = member.shape == shape, f" of shape {shape}"
     else:
@@ -457,8 +696,7 @@ def _metadata(path, stored, version):
         metadata = json.loads(str(stored))
     except (json.JSONDecodeError, RecursionError):  # not JSON, or nested thousands deep
         metadata = None
-    check_metadata(metadata, str(path), error=ModelFormatError)  # the limits saving checked
-    return metadata
+    return check_metadata(metadata, str(path), error=ModelFormatError)  # the limits saving checked
 
 
 def _read_header(f):

@@ -12,6 +12,7 @@ from mlp_lib.inspect_net import (
     score_gradient,
     top_activating,
 )
+from mlp_lib.layers import Linear, ReLU, Tanh
 
 
 @pytest.fixture
@@ -31,6 +32,33 @@ def test_hidden_activations_are_the_relu_outputs_of_each_hidden_layer(model, X):
     np.testing.assert_allclose(acts[0], np.maximum(X @ W0 + b0, 0))
     W1, b1 = model.parameters()["W1"], model.parameters()["b1"]
     np.testing.assert_allclose(acts[1], np.maximum(acts[0] @ W1 + b1, 0))  # no dropout
+
+
+@pytest.mark.parametrize(
+    "activation, f", [("tanh", np.tanh), ("sigmoid", lambda z: 1 / (1 + np.exp(-z)))]
+)
+def test_hidden_activations_are_the_outputs_of_any_activation(X, activation, f):
+    model = MLP((12, 7, 5, 3), seed=0, dtype=np.float64, dropout=0.5, activation=activation)
+    acts = hidden_activations(model, X)
+    params = model.parameters()
+    np.testing.assert_allclose(acts[0], f(X @ params["W0"] + params["b0"]))
+    np.testing.assert_allclose(acts[1], f(acts[0] @ params["W1"] + params["b1"]))  # no dropout
+    assert all(layer._x is None for layer in model.linear_layers)  # nothing kept for backward
+
+
+def test_hidden_activations_are_what_each_linear_layer_after_the_first_receives(X):
+    def linear(n_in, n_out):
+        return Linear(n_in, n_out, rng=np.random.default_rng(n_in), dtype=np.float64)
+
+    model = MLP.from_layers(
+        [linear(12, 7), Tanh(), linear(7, 6), linear(6, 5), ReLU(), linear(5, 3)]
+    )
+    acts = hidden_activations(model, X)
+    W = [layer.params["W"] for layer in model.linear_layers]
+    np.testing.assert_allclose(acts[0], np.tanh(X @ W[0]))
+    np.testing.assert_allclose(acts[1], acts[0] @ W[1])  # a hidden layer without an activation
+    np.testing.assert_allclose(acts[2], np.maximum(acts[1] @ W[2], 0))
+    assert hidden_activations(MLP((12, 3), dtype=np.float64), X) == []
 
 
 def test_top_activating_sorts_by_one_unit_highest_first():

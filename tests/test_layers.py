@@ -1,8 +1,26 @@
+import json
+
 import numpy as np
 import pytest
 
 from mlp_lib.gradcheck import check_layer_gradients
-from mlp_lib.layers import Dropout, Linear, ReLU, init_weights
+from mlp_lib.layers import (
+    ACTIVATIONS,
+    LAYERS,
+    Dropout,
+    Layer,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    build_layer,
+    check_spec,
+    init_weights,
+    layer_name,
+    layer_spec,
+    mlp_layer_specs,
+    spec_shapes,
+)
 
 SHAPES = [(1, 1, 1), (4, 3, 2), (7, 5, 9), (2, 784, 3)]
 
@@ -120,7 +138,7 @@ def test_linear_rejects_unknown_init_and_dtype():
         Linear(3, 2, dtype=np.int64)
 
 
-@pytest.mark.parametrize("layer_cls", [lambda: Linear(2, 2), ReLU])
+@pytest.mark.parametrize("layer_cls", [lambda: Linear(2, 2), ReLU, Sigmoid, Tanh])
 def test_backward_before_forward_is_a_clear_error(layer_cls):
     layer = layer_cls()
     with pytest.raises(RuntimeError, match=r"\w+\.backward called before forward"):
@@ -153,6 +171,13 @@ def test_relu_keeps_float32():
 def test_layers_describe_themselves():
     assert repr(Linear(784, 32, init="normal")) == "Linear(784 -> 32, init='normal')"
     assert repr(ReLU()) == "ReLU()"
+    assert Linear(784, 32, init="normal").config() == {
+        "n_in": 784,
+        "n_out": 32,
+        "init": "normal",
+        "compute_dx": True,
+    }
+    assert ReLU().config() == {} and Dropout(0.2).config() == {"p": 0.2}
 
 
 # ---- Dropout ----------------------------------------------------------------------------------
@@ -222,3 +247,198 @@ def test_dropout_backward_before_forward_is_a_clear_error():
 
 def test_dropout_describes_itself():
     assert repr(Dropout(0.2)) == "Dropout(p=0.2)"
+
+
+# ---- every layer in the registry: a new layer is checked here without a new test ----------------
+
+# Layers whose constructor needs arguments, and widths that fit them; the others are built from {}.
+EXAMPLE_CONFIGS = {"linear": lambda width: {"n_in": width, "n_out": 3}}
+
+
+def example_layer(name, width, dtype=np.float64):
+    config = EXAMPLE_CONFIGS.get(name, lambda width: {})(width)
+    return LAYERS[name].from_config(config, rng=np.random.default_rng(0), dtype=dtype)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("shape", [(1, 1), (4, 3), (7, 5)])
+def test_every_registered_layer_backward_matches_numerical_gradient(name, shape):
+    layer = example_layer(name, shape[1])
+    rng = np.random.default_rng(2)
+    for params in layer.params.values():
+        params[...] = rng.standard_normal(params.shape)  # non-zero biases too
+    x = rng.standard_normal(shape) * 3
+    x[np.abs(x) < 1e-3] = 0.5  # away from ReLU's kink, where no derivative exists
+    errors = check_layer_gradients(layer, x)  # predicting: Dropout is the identity
+    assert set(errors) >= {"x"} | set(layer.params)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_every_registered_layer_refuses_backward_before_forward_and_after_forget(name):
+    layer = example_layer(name, 4)
+    message = rf"^{type(layer).__name__}\.backward called before forward$"
+    with pytest.raises(RuntimeError, match=message):
+        layer.backward(np.ones((2, 3)))
+    layer.forward(np.ones((2, 4)))
+    layer.forget()  # what forward kept is gone, so backward has nothing to work with
+    with pytest.raises(RuntimeError, match=message):
+        layer.backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_every_registered_layer_is_rebuilt_from_its_config_as_json(name):
+    layer = example_layer(name, 4)
+    config = json.loads(json.dumps(layer.config()))  # what a model file stores
+    assert config == layer.config()
+    again = LAYERS[name].from_config(config, rng=np.random.default_rng(0), dtype=np.float64)
+    assert type(again) is type(layer) and repr(again) == repr(layer)
+    for key, value in layer.params.items():  # the same random numbers from the same generator
+        np.testing.assert_array_equal(again.params[key], value)
+    assert LAYERS[name].parameter_shapes(config) == {k: v.shape for k, v in layer.params.items()}
+    assert layer_name(layer) == name and layer_spec(layer) == {"name": name, "config": config}
+    assert repr(layer).startswith(type(layer).__name__ + "(")
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_every_registered_layer_keeps_float32(name):
+    layer = example_layer(name, 4, dtype=np.float32)
+    layer.training = True
+    out = layer.forward(np.linspace(-3, 3, 8, dtype=np.float32).reshape(2, 4))
+    dx = layer.backward(np.ones_like(out))
+    assert out.dtype == np.float32 and (dx is None or dx.dtype == np.float32)
+
+
+def test_the_registry_names_each_class_once_and_activations_come_from_it():
+    assert list(LAYERS) == ["linear", "relu", "sigmoid", "tanh", "dropout"]
+    assert len(set(LAYERS.values())) == len(LAYERS)
+    assert all(issubclass(cls, Layer) for cls in LAYERS.values())
+    assert ACTIVATIONS == ("relu", "sigmoid", "tanh")
+    assert ACTIVATIONS == tuple(name for name, cls in LAYERS.items() if cls.is_activation)
+
+
+# ---- Sigmoid and Tanh -------------------------------------------------------------------------
+
+
+def test_sigmoid_and_tanh_worked_example_by_hand():
+    x = np.array([[0.0, np.log(3)]])  # sigmoid(ln 3) = 1 / (1 + 1/3) = 3/4
+    sigmoid, tanh = Sigmoid(), Tanh()
+    np.testing.assert_allclose(sigmoid.forward(x), [[0.5, 0.75]])
+    np.testing.assert_allclose(sigmoid.backward(np.ones((1, 2))), [[0.25, 0.75 * 0.25]])
+    np.testing.assert_allclose(tanh.forward(x), [[0.0, 0.8]])  # tanh(ln 3) = (3 - 1/3) / (3 + 1/3)
+    np.testing.assert_allclose(tanh.backward(np.ones((1, 2))), [[1.0, 1 - 0.8**2]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_stable_for_huge_inputs(dtype):
+    x = np.array([[-1e4, -800.0, -100.0, 0.0, 100.0, 800.0, 1e4]], dtype=dtype)
+    sigmoid = Sigmoid()
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        out = sigmoid.forward(x)
+        dx = sigmoid.backward(np.ones_like(x))
+    assert out.dtype == dtype and out[0, 0] == 0 and out[0, -1] == 1 and out[0, 3] == 0.5
+    assert np.all(np.isfinite(dx)) and np.all(dx >= 0) and dx[0, 3] == 0.25
+
+
+@pytest.mark.parametrize("x", [np.linspace(-30, 30, 61)[None, :], np.array([[-5e-8, 5e-8]])])
+def test_sigmoid_matches_its_definition_and_tanh_is_a_stretched_sigmoid(x):
+    sigmoid = Sigmoid().forward(x)
+    np.testing.assert_allclose(sigmoid, 1 / (1 + np.exp(-x)), rtol=1e-15)
+    np.testing.assert_allclose(Tanh().forward(x), 2 * Sigmoid().forward(2 * x) - 1, atol=1e-15)
+
+
+def test_activations_describe_themselves():
+    assert [repr(LAYERS[name]()) for name in ACTIVATIONS] == ["ReLU()", "Sigmoid()", "Tanh()"]
+
+
+# ---- layers as data: specs ----------------------------------------------------------------------
+
+
+def test_a_spec_builds_its_layer_and_its_shapes_are_known_without_building_it():
+    spec = {"name": "linear", "config": {"n_in": 10**6, "n_out": 10**6}}  # 4 TB if it were made
+    assert spec_shapes(spec) == {"W": (10**6, 10**6), "b": (10**6,)}
+    layer = build_layer({"name": "linear", "config": {"n_in": 4, "n_out": 2}}, dtype=np.float64)
+    assert repr(layer) == "Linear(4 -> 2, init='he')" and layer.params["W"].dtype == np.float64
+    assert repr(build_layer({"name": "dropout", "config": {"p": 0.3}})) == "Dropout(p=0.3)"
+    assert repr(build_layer({"name": "tanh"})) == "Tanh()"  # "config" may be left out
+    assert spec_shapes({"name": "tanh"}) == {}
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("relu", r"^a layer spec is a dict \{'name': \.\.\., 'config': \{\.\.\.\}\}, e\.g\. "),
+        ({"name": "relu", "p": 0.1}, r"^a layer spec is a dict .*got \{'name': 'relu', 'p': 0.1\}"),
+        ({"config": {}}, r"^a layer spec is a dict"),
+        ({"name": "softmax"}, r"^unknown layer 'softmax'; the layers are linear, relu, sigmoid, "),
+        (
+            {"name": "relu", "config": [1]},
+            r"^the config of a 'relu' layer must be a dict, got \[1\]",
+        ),
+        (
+            {"name": "relu", "config": {"p": 0.1}},
+            r"^a 'relu' layer takes no arguments; got unknown",
+        ),
+        (
+            {"name": "dropout", "config": {"q": 1}},
+            r"^a 'dropout' layer takes p; got unknown \['q'\]",
+        ),
+        (
+            {"name": "linear", "config": {"rng": 1}},
+            r"takes n_in, n_out, init, compute_dx; got unkn",
+        ),
+        (
+            {"name": "linear", "config": {"n_in": 3}},
+            r"^a 'linear' layer needs n_in, n_out; missing \['n_out'\]$",
+        ),
+    ],
+)
+def test_a_bad_spec_is_refused_saying_what_a_spec_is(spec, message):
+    with pytest.raises(ValueError, match=message):
+        check_spec(spec)
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"n_in": 0, "n_out": 2}, r"^Linear n_in must be a positive integer, got 0$"),
+        ({"n_in": 2, "n_out": 2, "init": "zeros"}, r"^init must be one of normal, he, xavier"),
+        (
+            {"n_in": 2, "n_out": 2, "compute_dx": 1},
+            r"^Linear compute_dx must be True or False, got 1",
+        ),
+    ],
+)
+def test_a_spec_s_values_are_checked_by_its_layer_without_building_it(config, message):
+    with pytest.raises(ValueError, match=message):
+        spec_shapes({"name": "linear", "config": config})
+    with pytest.raises(ValueError, match=message):
+        build_layer({"name": "linear", "config": config})
+
+
+def test_a_layer_whose_class_is_not_registered_has_no_spec():
+    with pytest.raises(
+        ValueError,
+        match=r"^Dropout\(p=0.5\) is a FixedMaskDropout, which is not in "
+        r"mlp_lib.layers.LAYERS; add it there \(LAYERS\[name\] = FixedMaskDropout\) to save it$",
+    ):
+        layer_spec(FixedMaskDropout(0.5))
+    assert layer_name(FixedMaskDropout(0.5)) is None
+
+
+def test_mlp_layer_specs_are_linear_activation_dropout_and_check_their_settings():
+    specs = mlp_layer_specs((6, 5, 4), init="xavier", dropout=0.25, activation="tanh")
+    assert specs == [
+        {
+            "name": "linear",
+            "config": {"n_in": 6, "n_out": 5, "init": "xavier", "compute_dx": False},
+        },
+        {"name": "tanh", "config": {}},
+        {"name": "dropout", "config": {"p": 0.25}},
+        {"name": "linear", "config": {"n_in": 5, "n_out": 4, "init": "xavier", "compute_dx": True}},
+    ]
+    assert [spec["name"] for spec in mlp_layer_specs((6, 4))] == ["linear"]
+    with pytest.raises(
+        ValueError, match=r"^activation must be one of relu, sigmoid, tanh, got 'softmax'$"
+    ):
+        mlp_layer_specs((6, 4), activation="softmax")

@@ -90,3 +90,13 @@ def test_float_labels_are_refused_with_a_fix():
         TypeError, match=r"labels y must be integers 0..9, got dtype float64; use y.astype\(int\)"
     ):
         SoftmaxCrossEntropy().forward(np.zeros((2, 10)), np.array([1.0, 2.0]))
+
+
+def test_forget_drops_what_backward_needs_and_config_is_empty():
+    loss_fn = SoftmaxCrossEntropy()
+    loss_fn.forward(np.zeros((3, 4)), np.array([0, 1, 2]))
+    loss_fn.forget()
+    assert loss_fn.probs is None and loss_fn._y is None  # nothing of the batch is kept
+    with pytest.raises(RuntimeError, match="SoftmaxCrossEntropy.backward called before forward"):
+        loss_fn.backward()
+    assert loss_fn.config() == {}

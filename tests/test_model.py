@@ -4,8 +4,20 @@ import zipfile
 import numpy as np
 import pytest
 
+import mlp_lib.layers
 from mlp_lib.gradcheck import check_model_gradients
-from mlp_lib.layers import Dropout, Linear, ReLU
+from mlp_lib.layers import (
+    ACTIVATIONS,
+    Dropout,
+    Layer,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    init_weights,
+    layer_spec,
+    mlp_layer_specs,
+)
 from mlp_lib.losses import softmax
 from mlp_lib.model import MLP, ModelFormatError
 
@@ -270,13 +282,13 @@ def test_load_refuses_an_archive_with_a_damaged_member(tmp_path):
     MLP((4, 2)).save(path)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    members["W0.npy"] = members["W0.npy"][:-8]  # the array's data cut short
+    members["layer0.W.npy"] = members["layer0.W.npy"][:-8]  # the array's data cut short
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
     with pytest.raises(
         ModelFormatError,
-        match=r"m.npz: not a model file \(a damaged .npz archive: the header of 'W0' promises "
+        match=r"m.npz: not a model file \(a damaged .npz archive: the header of 'layer0.W' promises "
         r"32 bytes of data, its member holds 24\)",
     ):
         MLP.load(path)
@@ -314,10 +326,18 @@ def test_dropout_rate_is_saved_and_loaded(tmp_path):
 
 
 def test_load_refuses_a_bad_dropout_rate(tmp_path):
-    path = MLP((10, 4, 3)).save(tmp_path / "m.npz")
+    path = MLP((10, 4, 3), dropout=0.1).save(tmp_path / "m.npz")
     arrays = dict(np.load(path))
-    arrays["dropout"] = np.array(1.5)
+    arrays["layers"] = np.array(str(arrays["layers"]).replace('"p": 0.1', '"p": 1.5'))
     np.savez(path, **arrays)
+    with pytest.raises(
+        ModelFormatError,
+        match=r"m.npz: layer 2: dropout probability p must be a number in \[0, 1\), got 1.5; try 0.1$",
+    ):
+        MLP.load(path)
+    old = {"layer_sizes": np.array([10, 4, 3]), "dropout": np.array(1.5)}  # format 1
+    old.update(W0=np.zeros((10, 4)), b0=np.zeros(4), W1=np.zeros((4, 3)), b1=np.zeros(3))
+    np.savez(path, **old)
     with pytest.raises(ModelFormatError, match=r"'dropout' must be one number in \[0, 1\)"):
         MLP.load(path)
 
@@ -348,3 +368,252 @@ def test_predictions_come_in_batches_and_keep_nothing_for_backward():
     with pytest.raises(RuntimeError, match="Linear.backward called before forward"):
         model.layers[0].backward(np.zeros((1, 8)))
     assert model.predict(np.zeros((0, 20))).shape == (0,)
+
+
+# ---- activations ----------------------------------------------------------------------------
+
+ACTIVATION_CLASSES = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_activation_follows_every_hidden_linear_layer(activation):
+    model = MLP((784, 32, 16, 10), activation=activation, dropout=0.1)
+    kinds = [type(layer) for layer in model.layers]
+    act = ACTIVATION_CLASSES[activation]
+    assert kinds == [Linear, act, Dropout, Linear, act, Dropout, Linear]
+    assert model.activation == activation
+    shown = "" if activation == "relu" else f", activation='{activation}'"
+    assert (
+        repr(model) == f"MLP(784 -> 32 -> 16 -> 10, init='he'{shown}, dropout=0.1, dtype=float32)"
+    )
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_mlp_with_any_activation_backward_matches_numerical_gradient(activation):
+    rng = np.random.default_rng(0)
+    model = MLP((6, 5, 4, 3), seed=1, dtype=np.float64, activation=activation)
+    errors = check_model_gradients(model, rng.standard_normal((5, 6)), rng.integers(0, 3, size=5))
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_activation_is_saved_and_loaded(tmp_path, activation):
+    model = MLP((10, 6, 4, 3), activation=activation, dropout=0.2, seed=3)
+    loaded = MLP.load(model.save(tmp_path / "m.npz"))
+    assert repr(loaded) == repr(model) and loaded.activation == activation
+    assert [type(a) for a in loaded.layers] == [type(b) for b in model.layers]
+    X = np.random.default_rng(0).random((5, 10))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_the_activation_does_not_change_the_random_weights():
+    relu, tanh = MLP((20, 8, 3), seed=7), MLP((20, 8, 3), seed=7, activation="tanh")
+    for key, value in relu.parameters().items():
+        np.testing.assert_array_equal(tanh.parameters()[key], value)
+
+
+def test_an_unknown_activation_is_refused():
+    with pytest.raises(
+        ValueError, match=r"^activation must be one of relu, sigmoid, tanh, got 'softmax'$"
+    ):
+        MLP((4, 3, 2), activation="softmax")
+
+
+# ---- a network from a list of layers --------------------------------------------------------
+
+
+def test_from_layers_runs_the_layers_it_is_given():
+    layers = [Linear(6, 5, dtype=np.float64), Tanh(), Linear(5, 3, dtype=np.float64), Sigmoid()]
+    model = MLP.from_layers(layers)
+    assert model.layers == layers and model.dtype == np.float64  # the layers' own dtype
+    assert model.layer_sizes == (6, 5, 3) and model.activation is None  # two different ones
+    X = np.random.default_rng(0).standard_normal((4, 6))
+    expected = Sigmoid().forward(Tanh().forward(X @ layers[0].params["W"]) @ layers[2].params["W"])
+    np.testing.assert_allclose(model.forward(X), expected)
+    assert repr(model) == (
+        "MLP([Linear(6 -> 5, init='he'), Tanh(), Linear(5 -> 3, init='he'), Sigmoid()], "
+        "dtype=float64)"
+    )
+
+
+def test_from_layers_with_the_specs_mlp_makes_is_the_same_network():
+    specs = mlp_layer_specs((12, 8, 3), init="xavier", dropout=0.3, activation="sigmoid")
+    built = MLP.from_layers(specs, seed=5)
+    model = MLP((12, 8, 3), init="xavier", dropout=0.3, activation="sigmoid", seed=5)
+    assert (
+        repr(built)
+        == repr(model)
+        == ("MLP(12 -> 8 -> 3, init='xavier', activation='sigmoid', dropout=0.3, dtype=float32)")
+    )
+    assert [layer_spec(layer) for layer in built.layers] == specs
+    for key, value in model.parameters().items():
+        np.testing.assert_array_equal(built.parameters()[key], value)
+
+
+def test_from_layers_takes_objects_and_specs_together_and_any_iterable():
+    model = MLP.from_layers(
+        iter(
+            [Linear(4, 3), {"name": "tanh"}, {"name": "linear", "config": {"n_in": 3, "n_out": 2}}]
+        )
+    )
+    assert [type(layer) for layer in model.layers] == [Linear, Tanh, Linear]
+    assert model.dtype == np.float32 and model.layers[2].params["W"].dtype == np.float32
+    assert model.init == "he" and model.dropout == 0.0 and model.activation == "tanh"
+
+
+def test_the_settings_read_from_layers_that_differ():
+    model = MLP.from_layers(
+        [
+            Linear(4, 3, init="normal"),
+            ReLU(),
+            Dropout(0.2),
+            Linear(3, 3),
+            Dropout(0.4),
+            Linear(3, 2),
+        ]
+    )
+    assert model.init is None and model.dropout == 0.4 and model.activation == "relu"
+    assert MLP((4, 2), dropout=0.5).dropout == 0.0  # no hidden layer, so no Dropout layer
+    assert MLP((4, 2), activation="tanh").activation is None
+
+
+def test_a_list_of_layers_of_every_kind_saves_and_loads(tmp_path):
+    model = MLP.from_layers(
+        [Dropout(0.2), Linear(6, 5), Tanh(), Linear(5, 4), Sigmoid(), Dropout(0.1), Linear(4, 3)]
+    )
+    loaded = MLP.load(model.save(tmp_path / "m.npz", note="mixed"))
+    assert repr(loaded) == repr(model) and loaded.metadata == {"note": "mixed"}
+    X = np.random.default_rng(0).random((5, 6))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "layers, error, message",
+    [
+        (Linear(4, 2), TypeError, r"^layers must be a list of layers or layer specs, e.g. \["),
+        ([Linear(4, 2), "relu"], TypeError, r"^layers\[1\] must be a Layer such as ReLU\(\) or"),
+        ([{"name": "relu", "config": {"p": 1}}], ValueError, r"^layers\[0\]: a 'relu' layer takes"),
+        ([], ValueError, r"^layers: a network has 1 to 192 layers, got 0$"),
+        ([ReLU(), Tanh()], ValueError, r"^an MLP needs at least one Linear layer, got \[ReLU\(\)"),
+        (
+            [Linear(4, 3), ReLU(), Linear(2, 2)],
+            ValueError,
+            r"^Linear\(4 -> 3, init='he'\) is followed by Linear\(2 -> 2, init='he'\): a Linear "
+            r"layer's n_in must be the n_out of the one before it \(3\)$",
+        ),
+        (
+            [Linear(4, 3), Linear(3, 2, dtype=np.float64)],
+            ValueError,
+            r"^layers\[1\] \(Linear\(3 -> 2, init='he'\)\) holds W as float64, but the network "
+            r"is float32; make its layers with dtype=np.float32$",
+        ),
+        (
+            [{"name": "linear", "config": {"n_in": 10**5, "n_out": 10**5}}],
+            ValueError,
+            r"^layers: its layers have 10,000,100,000 parameters \(40.0 GB in float32\), more than "
+            r"the 50,000,000 mlp_lib trains, saves and loads$",
+        ),
+    ],
+)
+def test_from_layers_refuses_what_an_mlp_cannot_run_before_building_it(layers, error, message):
+    with pytest.raises(error, match=message):
+        MLP.from_layers(layers)
+
+
+def test_from_layers_refuses_a_layer_that_is_in_the_list_twice():
+    relu = ReLU()
+    with pytest.raises(
+        ValueError,
+        match=r"^layers\[3\] \(ReLU\(\)\) is in the list twice: each layer keeps its own "
+        r"input for backward, so make a new one$",
+    ):
+        MLP.from_layers([Linear(4, 3), relu, Linear(3, 3), relu, Linear(3, 2)])
+
+
+def test_save_refuses_a_layer_whose_class_is_not_registered_and_writes_nothing(tmp_path):
+    class Doubler(ReLU):
+        pass
+
+    model = MLP.from_layers([Linear(4, 3), Doubler(), Linear(3, 2)])
+    assert repr(model).startswith("MLP([Linear(4 -> 3, init='he'), Doubler(), ")
+    with pytest.raises(
+        ValueError, match=r"^cannot save \S+/m.npz: Doubler\(\) is a Doubler, which is not in "
+    ):
+        model.save(tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_forget_lets_the_loss_drop_its_batch():
+    model = MLP((6, 4, 3), dtype=np.float64)
+    model.loss(np.ones((5, 6)), np.arange(5) % 3)
+    model.forget()
+    assert model.loss_fn.probs is None
+    with pytest.raises(RuntimeError, match="SoftmaxCrossEntropy.backward called before forward"):
+        model.backward()
+
+
+class Scale(Layer):
+    """A layer invented for this test: out = x * a, with one parameter a of shape (width,)."""
+
+    def __init__(self, width, dtype=np.float32):
+        super().__init__()
+        self.width = width
+        self.params["a"] = np.linspace(0.5, 1.5, width).astype(dtype)  # (width,)
+        self._x = None
+
+    def config(self):
+        return {"width": self.width}
+
+    def forget(self):
+        self._x = None
+
+    def forward(self, x):
+        self._x = x
+        return x * self.params["a"]
+
+    def backward(self, dout):
+        if self._x is None:
+            raise RuntimeError("Scale.backward called before forward")
+        self.grads["a"] = (dout * self._x).sum(axis=0)
+        return dout * self.params["a"]
+
+
+def test_a_new_layer_is_one_class_and_one_line_in_the_registry(tmp_path, monkeypatch):
+    monkeypatch.setitem(mlp_lib.layers.LAYERS, "scale", Scale)  # the one line
+    specs = [
+        {"name": "linear", "config": {"n_in": 6, "n_out": 4}},
+        {"name": "scale", "config": {"width": 4}},
+        {"name": "tanh"},
+        {"name": "linear", "config": {"n_in": 4, "n_out": 3}},
+    ]
+    model = MLP.from_layers(specs, dtype=np.float64, seed=2)
+    rng = np.random.default_rng(0)
+    errors = check_model_gradients(model, rng.standard_normal((5, 6)), rng.integers(0, 3, 5))
+    assert set(errors) == {"W0", "b0", "a1", "W2", "b2"} and max(errors.values()) < 1e-6
+    model.layers[1].params["a"][...] = [1, 2, 3, 4]
+    loaded = MLP.load(model.save(tmp_path / "m.npz"))
+    assert type(loaded.layers[1]) is Scale and loaded.layers[1].params["a"].tolist() == [1, 2, 3, 4]
+    X = rng.random((3, 6))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("dropout, activation", [(0.0, "relu"), (0.1, "relu"), (0.1, "sigmoid")])
+def test_the_weights_are_drawn_in_order_from_one_generator_whatever_the_layers(dropout, activation):
+    model = MLP((30, 8, 6, 4), init="xavier", seed=9, dropout=dropout, activation=activation)
+    rng = np.random.default_rng(9)  # what MLP has always done: one Linear layer after the other
+    for layer, (n_in, n_out) in zip(model.linear_layers, [(30, 8), (8, 6), (6, 4)]):
+        expected = init_weights(n_in, n_out, "xavier", rng, np.float32)
+        assert layer.params["W"].tobytes() == expected.tobytes()
+    dropouts = [layer for layer in model.layers if isinstance(layer, Dropout)]
+    assert len(dropouts) == (2 if dropout else 0)
+    if dropouts:  # the Dropout layers share that generator, where the weights left it
+        assert dropouts[0].rng is dropouts[1].rng and dropouts[0].rng.random() == rng.random()
+
+
+def test_from_layers_refuses_parameters_of_a_dtype_a_network_cannot_have():
+    layer = Linear(4, 2)
+    layer.params["W"] = layer.params["W"].astype(np.float16)
+    with pytest.raises(
+        ValueError, match=r"^the layers' dtype must be float32 or float64, got float16$"
+    ):
+        MLP.from_layers([layer])
