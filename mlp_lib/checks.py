@@ -272,3 +272,12 @@ def unreadable_reason(path, exc):
     if exc.errno == errno.ENOTDIR:
         return "a part of the path is a file, not a folder"
     return exc.strerror or str(exc)
+
+
+def check_model_path(path):
+    """``path`` as a Path if it can name a model file, i.e. ends in ``.npz`` (``MLP.save`` writes
+    an ``.npz`` archive); the command line checks it before training."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"model files end in .npz, got {str(path)!r}; try {path.stem}.npz")
+    return path

@@ -17,15 +17,14 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .atomic import OutputPathError, check_output_path, write_bytes_atomically
-from .checks import check_int, name_max
-from .data import DATASETS, load_mnist
+from .checks import check_model_path, name_max
+from .data import DATASETS, load_dataset, load_mnist
 from .download import download
 from .ladder import run_ladder
 from .model import MLP
 from .presets import PRESETS, get_preset
-from .recipe import CHECKS as RECIPE_CHECKS
-from .recipe import CHOICES as RECIPE_CHOICES
-from .recipe import Recipe, build, machine_facts, train_recipe
+from .recipe import Recipe, machine_facts, train_recipe
+from .settings import Interval
 from .train import evaluate
 
 HISTORY_FORMAT_VERSION = 1
@@ -41,70 +40,43 @@ MEMORY_HINTS = {
 # ---- the training options: one per Recipe setting -----------------------------------------------
 
 
-def sizes_from_text(text):
-    """'512,256' -> (512, 256); the Recipe checks that they are positive."""
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ValueError(
-            f"hidden_sizes must be comma-separated positive integers such as 512,256, got {text!r}"
-        ) from None
-
-
-def number_from_text(convert, name):
-    """A converter for int or float options whose failure names the setting."""
-
-    def from_text(text):
-        try:
-            return convert(text)
-        except ValueError:
-            kind = "an integer" if convert is int else "a number"
-            raise ValueError(f"{name} must be {kind}, got {text!r}") from None
-
-    return from_text
-
-
-def recipe_option_type(f):
-    """The argparse ``type`` of a Recipe field: text -> value, checked as the Recipe checks it."""
-    if f.name == "hidden_sizes":
-        convert = sizes_from_text
-    elif f.type in (int, int | None):
-        convert = number_from_text(int, f.name)
-    elif f.type is float:
-        convert = number_from_text(float, f.name)
-    else:
-        convert = str
+def option_type(name, constraint):
+    """The argparse ``type`` of a setting: its text read and checked by its constraint."""
 
     def parse(text):
         try:
-            return RECIPE_CHECKS[f.name](convert(text))
+            return constraint.from_text(name, text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    parse.__name__ = f.name  # argparse names the type in some messages
+    parse.__name__ = name  # argparse names the type in some messages
     return parse
 
 
 def add_recipe_options(parser):
-    """``--lr``, ``--batch-size``, ...: one option per Recipe field (default: the preset's value)."""
+    """``--lr``, ``--batch-size``, ...: one option per Recipe field, made from the field's
+    constraint and help text (``mlp_lib.settings``); default: the preset's value."""
     for f in fields(Recipe):
+        constraint, help = f.metadata["constraint"], f.metadata["help"]
         flag = "--" + f.name.replace("_", "-")
-        help = f.metadata["help"]
-        if f.type is bool:
+        if constraint.flag:  # --normalize / --no-normalize
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, help=help)
+            if constraint.off_flag:
+                parser.add_argument(
+                    constraint.off_flag,
+                    dest=f.name,
+                    action="store_false",
+                    help=f"same as --no-{flag[2:]}",
+                )
             continue
-        choices = RECIPE_CHOICES.get(f.name)
+        choices = constraint.choices
         parser.add_argument(
             flag,
-            type=recipe_option_type(f),
+            type=option_type(f.name, constraint),
             choices=list(choices) if choices is not None else None,
-            metavar=f.metadata.get("metavar") if choices is None else None,
+            metavar=f.metadata["metavar"] if choices is None else None,
             help=help,
         )
-    # The seed program's choice, under the name the notebooks use for it:
-    parser.add_argument(
-        "--raw-pixels", dest="normalize", action="store_false", help="same as --no-normalize"
-    )
 
 
 def recipe_from_args(args):
@@ -113,12 +85,7 @@ def recipe_from_args(args):
     return get_preset(args.preset).replace(**{k: v for k, v in changes.items() if v is not None})
 
 
-def positive_int(text):
-    """An argparse type: a positive integer."""
-    try:
-        return check_int("the value", number_from_text(int, "the value")(text), low=1)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+positive_int = option_type("the value", Interval(int, 1, None))  # e.g. ladder --steps
 
 
 def build_parser():
@@ -189,10 +156,52 @@ def build_parser():
 
 
 def run_train(args):
+    """``python -m mlp_lib train``: check the outputs, say what will be trained, train; then save
+    and reload the model, plot the curves, write the history; the last line is the test accuracy.
+
+    An output that cannot be written once training is done is written elsewhere
+    (``write_or_rescue``), and the error that says where comes after the accuracy.
+    """
     recipe = recipe_from_args(args)
+    check_train_outputs(args)  # now, not after minutes of training
+    print(describe_data(recipe))
+    print(
+        f"training {recipe.describe()} · init {recipe.init} · {recipe.dtype} · seed {recipe.seed}"
+        f" (preset {args.preset})"
+    )
+    data = load_dataset(
+        recipe.dataset, normalize=recipe.normalize, dtype=recipe.dtype, data_dir=args.data_dir
+    )
+    result = train_recipe(
+        recipe,
+        data=data,
+        callback=epoch_reporter(recipe.epochs, args.progress),
+        progress=args.progress,
+    )
+    print(f"trained {result.model} in {result.history.seconds:.1f} s")
+    if result.validation is not None:
+        print(f"validation accuracy: {result.validation}")
+    model, test, problems = result.model, result.test, []
+    if args.save is not None:  # the model first: a failed plot must not lose it
+        model, problem = save_and_reload(result.model, recipe, args)
+        problems.append(problem)
+        test = evaluate(model, data.X_test, data.y_test)  # what was saved, as the seed program did
+    if args.plot is not None:
+        problems.append(save_plot(result.history, model, args))
+    if args.history is not None:
+        problems.append(save_history(result, args))
+    print(f"test accuracy: {test}")
+    problems = [text for text in problems if text is not None]
+    if problems:  # one error line, after the accuracy: the run itself was not lost
+        raise OutputPathError(" ".join(f"{text}; move it where you want it." for text in problems))
+    return 0
+
+
+def check_train_outputs(args):
+    """Refuse, before training, an output path that cannot be written or has the wrong ending."""
     outputs = ((args.save, "model"), (args.plot, "training curves"), (args.history, "history"))
     for path, what in outputs:
-        if path is not None:  # checked now, not after minutes of training
+        if path is not None:
             check_output_path(path, what)
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
         raise ValueError(
@@ -201,94 +210,102 @@ def run_train(args):
         )
     if args.history is not None and args.history.suffix != ".json":
         raise ValueError(f"the history is JSON: --history should end in .json, got {args.history}")
-    if args.save is not None and args.save.suffix != ".npz":
-        raise ValueError(f"model files end in .npz, got {args.save}; try {args.save.stem}.npz")
-    model, optimizer, augment = build(recipe)  # only to say what will be trained
+    if args.save is not None:
+        check_model_path(args.save)  # the rule MLP.save follows, checked before training
+
+
+def describe_data(recipe):
+    """The first line ``train`` prints: which images, how many, how their pixels are scaled."""
     pixels = "[0, 1]" if recipe.normalize else "0..255"
     held_out = f", the last {recipe.validation} held out to validate" if recipe.validation else ""
-    print(
+    return (
         f"dataset {recipe.dataset}: {recipe.train_size or 'all'} training images{held_out}, "
-        f"pixels in {pixels}{f', augmented with {augment}' if augment else ''}"
+        f"pixels in {pixels}"
     )
-    print(
-        f"training {model} with {optimizer} ({recipe.lr_schedule} schedule), batch size "
-        f"{recipe.batch_size}, {recipe.epochs} epochs, seed {recipe.seed} (preset {args.preset})"
-    )
+
+
+def epoch_reporter(epochs, progress):
+    """fit's callback for ``train``: a line after every epoch with the training accuracy, the
+    validation accuracy (if images are held out) and the seconds it took."""
 
     def say(line):  # tqdm.write: a line never breaks the progress bar
-        (tqdm.write if args.progress else print)(line)
+        (tqdm.write if progress else print)(line)
         sys.stdout.flush()  # at once, even when the output goes to a file or a pipe
 
-    def report_epoch(info):
-        if info.epoch_end:
-            h = info.history
-            validated = (
-                f", validation accuracy {100 * h.val_accuracy[-1]:.2f}%" if h.val_accuracy else ""
-            )
-            say(
-                f"epoch {info.epoch}/{recipe.epochs}: train accuracy "
-                f"{100 * h.train_accuracy[-1]:.2f}%{validated} ({h.epoch_seconds[-1]:.1f} s)"
-            )
+    def report(info):
+        if not info.epoch_end:
+            return
+        h = info.history
+        validated = (
+            f", validation accuracy {100 * h.val_accuracy[-1]:.2f}%" if h.val_accuracy else ""
+        )
+        say(
+            f"epoch {info.epoch}/{epochs}: train accuracy "
+            f"{100 * h.train_accuracy[-1]:.2f}%{validated} ({h.epoch_seconds[-1]:.1f} s)"
+        )
 
-    result = train_recipe(
-        recipe, data_dir=args.data_dir, callback=report_epoch, progress=args.progress
-    )
-    model = result.model
-    print(f"trained in {result.history.seconds:.1f} s")
-    if result.validation is not None:
-        print(f"validation accuracy: {result.validation}")
-    problems = []  # outputs written elsewhere than asked: reported at the end, after the accuracy
-    if args.save is not None:  # the model first: a failed plot must not lose it
-        metadata = dict(preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize)
-        saved, problem = write_or_rescue(
-            lambda path: model.save(path, **metadata), args.save, "model"
-        )
-        if problem:
-            problems.append(f"{problem}. The trained model was saved to {saved} instead")
-        model = MLP.load(saved)  # evaluate what was saved, as the seed program did
-        print(f"model saved to {saved} and reloaded")
-    if args.plot is not None:
-        from .plots import plot_history
+    return report
 
-        fig = plot_history(result.history, labels=[args.preset], title=f"{model}")
-        image = io.BytesIO()
-        fig.savefig(image, format=args.plot.suffix[1:].lower(), dpi=100)
-        saved, problem = write_or_rescue(
-            lambda path: write_bytes_atomically(path, image.getvalue()),
-            args.plot,
-            "training curves",
-        )
-        if problem:
-            problems.append(f"{problem}. The training curves were saved to {saved} instead")
-        print(f"training curves saved to {saved}")
-    X_test, y_test = load_mnist(
-        "test",
-        recipe.dataset,
-        data_dir=args.data_dir,
-        normalize=recipe.normalize,
-        dtype=model.dtype,
+
+def write_output(write, path, what, saved_as):
+    """``write_or_rescue``; returns (the path written, None), or (another path, the problem in
+    words), which ``saved_as`` completes, e.g. "The history was saved"."""
+    saved, problem = write_or_rescue(write, path, what)
+    return saved, (f"{problem}. {saved_as} to {saved} instead" if problem else None)
+
+
+def save_and_reload(model, recipe, args):
+    """Save the trained model to ``--save`` (or elsewhere) and load it back, so that what is
+    evaluated is what was saved. Returns (the loaded model, the problem in words or None)."""
+    metadata = dict(preset=args.preset, dataset=recipe.dataset, normalize=recipe.normalize)
+    saved, problem = write_output(
+        lambda path: model.save(path, **metadata),
+        args.save,
+        "model",
+        "The trained model was saved",
     )
-    test = evaluate(model, X_test, y_test)
-    if args.history is not None:
-        history = dict(
-            format_version=HISTORY_FORMAT_VERSION,
-            command=" ".join(["python -m mlp_lib", *sys.argv[1:]]),
-            preset=args.preset,
-            **result.record(),
-            machine=machine_facts(),
-            written=time.strftime("%Y-%m-%d"),
-        )
-        data = (json.dumps(history, indent=1) + "\n").encode("utf-8")
-        saved, problem = write_or_rescue(
-            lambda path: write_bytes_atomically(path, data), args.history, "history"
-        )
-        if problem:
-            problems.append(f"{problem}. The history was saved to {saved} instead")
-        print(f"history (settings, accuracies, curves) saved to {saved}")
-    print(f"test accuracy: {test}")
-    if problems:  # one error line, after the accuracy: the run itself was not lost
-        raise OutputPathError(" ".join(f"{text}; move it where you want it." for text in problems))
-    return 0
+    reloaded = MLP.load(saved)
+    print(f"model saved to {saved} and reloaded")
+    return reloaded, problem
+
+
+def save_plot(history, model, args):
+    """Draw the training curves and write them to ``--plot``; returns the problem or None."""
+    from .plots import plot_history  # matplotlib only when a plot is asked for
+
+    fig = plot_history(history, labels=[args.preset], title=f"{model}")
+    image = io.BytesIO()
+    fig.savefig(image, format=args.plot.suffix[1:].lower(), dpi=100)
+    saved, problem = write_output(
+        lambda path: write_bytes_atomically(path, image.getvalue()),
+        args.plot,
+        "training curves",
+        "The training curves were saved",
+    )
+    print(f"training curves saved to {saved}")
+    return problem
+
+
+def save_history(result, args):
+    """Write the run's settings, accuracies and per-epoch curves to ``--history`` (JSON);
+    returns the problem or None."""
+    history = dict(
+        format_version=HISTORY_FORMAT_VERSION,
+        command=" ".join(["python -m mlp_lib", *sys.argv[1:]]),
+        preset=args.preset,
+        **result.record(),
+        machine=machine_facts(),
+        written=time.strftime("%Y-%m-%d"),
+    )
+    data = (json.dumps(history, indent=1) + "\n").encode("utf-8")
+    saved, problem = write_output(
+        lambda path: write_bytes_atomically(path, data),
+        args.history,
+        "history",
+        "The history was saved",
+    )
+    print(f"history (settings, accuracies, curves) saved to {saved}")
+    return problem
 
 
 def write_or_rescue(write, path, what="file"):

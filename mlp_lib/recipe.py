@@ -11,90 +11,34 @@ The command line, the presets, notebook 08's ladder and the playground all descr
 
 import os
 import platform
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from dataclasses import replace as _replace
 from typing import NamedTuple
 
 import numpy as np
 
 from .augment import Chain, ElasticDistortion, RandomShift
-from .checks import (
-    FLOAT_DTYPES,
-    check_bool,
-    check_choice,
-    check_float_dtype,
-    check_int,
-    check_number,
-    is_integer,
-)
 from .data import DATASETS, IMAGE_SHAPE, Dataset, load_dataset
-from .layers import INITS
+from .layers import ACTIVATIONS, INITS
 from .model import MLP
 from .model_file import check_network_size
 from .optim import OPTIMIZERS, check_decay_factor, make_optimizer
+from .settings import (
+    Flag,
+    FloatDType,
+    Interval,
+    Optional,
+    Options,
+    Sizes,
+    constraints,
+    setting,
+)
 from .threads import available_cpus
 from .train import LR_SCHEDULES, Evaluation, History, evaluate, fit
 
 N_INPUTS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # 784 pixels, for MNIST and Fashion-MNIST alike
 N_CLASSES = 10
-
-
-def _check_hidden_sizes(value):
-    """(512, 256) from a tuple or list of positive integers."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
-        raise ValueError(
-            f"hidden_sizes must be one or more positive integers such as (512, 256), got {value!r}"
-        )
-    if not all(is_integer(size) and size > 0 for size in value):
-        raise ValueError(
-            f"every hidden size must be a positive integer, got {tuple(value)!r}; e.g. (512, 256)"
-        )
-    return tuple(int(size) for size in value)
-
-
-def _check_train_size(value):
-    return None if value is None else check_int("train_size", value, low=1, hint="or None for all")
-
-
 VALIDATION_SIZE = 10_000  # the last 10,000 training images: as many as the test set
-
-
-# The settings that take one of a few values, and those values.
-CHOICES = {
-    "dataset": DATASETS,
-    "init": INITS,
-    "dtype": FLOAT_DTYPES,
-    "optimizer": OPTIMIZERS,
-    "lr_schedule": LR_SCHEDULES,
-}
-
-# What each setting may be, in one place: the check turns an acceptable value into its plain form
-# (np.float32 -> "float32", [512, 256] -> (512, 256)) or raises a ValueError that names the value.
-CHECKS = {
-    "dataset": lambda v: check_choice("dataset", v, CHOICES["dataset"]),
-    "train_size": _check_train_size,
-    "validation": lambda v: check_int("validation", v, low=0, hint=f"try {VALIDATION_SIZE} or 0"),
-    "normalize": lambda v: check_bool("normalize", v),
-    "hidden_sizes": _check_hidden_sizes,
-    "init": lambda v: check_choice("init", v, CHOICES["init"]),
-    "dropout": lambda v: check_number("dropout", v, 0, 1, high_open=True, hint="try 0.1"),
-    "dtype": lambda v: check_float_dtype(v).name,
-    "optimizer": lambda v: check_choice("optimizer", v, CHOICES["optimizer"]),
-    "lr": lambda v: check_number("lr", v, low=0, low_open=True, hint="try 0.1"),
-    "lr_schedule": lambda v: check_choice("lr_schedule", v, CHOICES["lr_schedule"]),
-    "weight_decay": lambda v: check_number("weight_decay", v, low=0, hint="try 0 or 5e-4"),
-    "batch_size": lambda v: check_int("batch_size", v, low=1, hint="try 128"),
-    "epochs": lambda v: check_int("epochs", v, low=1),
-    "shift": lambda v: check_int("shift", v, 0, min(IMAGE_SHAPE) - 1, hint="pixels; try 1"),
-    "elastic": lambda v: check_number("elastic", v, low=0, hint="pixels; try 34, or 0 for none"),
-    "elastic_sigma": lambda v: check_number("elastic_sigma", v, low=0, low_open=True, hint="try 4"),
-    "seed": lambda v: check_int("seed", v, low=0),
-}
-
-
-def _setting(default, help, metavar=None):
-    """A Recipe field: its default, and the sentence and placeholder ``--help`` shows for it."""
-    return field(default=default, metadata={"help": help, "metavar": metavar})
 
 
 @dataclass(frozen=True)
@@ -104,48 +48,93 @@ class Recipe:
     The data: ``dataset``, ``validation`` (the last N training images are held out: settings are
     chosen by the accuracy on them, never on the test set), ``train_size`` (None: every training
     image that is not held out), ``normalize``.
-    The network: ``hidden_sizes``, ``init``, ``dropout``, ``dtype``.
+    The network: ``hidden_sizes``, ``activation``, ``init``, ``dropout``, ``dtype``.
     The training: ``optimizer``, ``lr``, ``lr_schedule``, ``weight_decay``, ``batch_size``,
     ``epochs``, ``shift`` (random shifts of the training images, in pixels), ``elastic`` and
     ``elastic_sigma`` (random elastic distortions of them: ``augment.ElasticDistortion``), ``seed``.
+
+    Each field says, in one line, its default, what it may be (a constraint from
+    ``mlp_lib.settings``) and its help text: the checks here, the command line's options and the
+    playground's bounds all come from that line.
 
     ``Recipe(lr=-1)`` raises a ValueError that names the setting, the value and a fix;
     ``recipe.replace(epochs=3)`` is a changed copy, checked again.
     """
 
-    dataset: str = _setting("mnist", "mnist (digits) or fashion-mnist (clothes)")
-    train_size: int | None = _setting(None, "train on the first N training images only", "N")
-    validation: int = _setting(
+    dataset: str = setting("mnist", Options(DATASETS), "mnist (digits) or fashion-mnist (clothes)")
+    train_size: int | None = setting(
+        None,
+        Optional(Interval(int, 1, None, hint="or None for all")),
+        "train on the first N training images only",
+        "N",
+    )
+    validation: int = setting(
         VALIDATION_SIZE,
+        Interval(int, 0, None, hint=f"try {VALIDATION_SIZE} or 0"),
         "hold out the last N training images to choose settings by (0: train on all)",
         "N",
     )
-    normalize: bool = _setting(True, "pixels in [0, 1] (False: raw 0..255, as the seed program)")
-    hidden_sizes: tuple = _setting((512, 256), "hidden layer sizes, e.g. 512,256", "H1,H2")
-    init: str = _setting("he", "weight initialisation")
-    dropout: float = _setting(0.0, "drop hidden units with probability P while training", "P")
-    dtype: str = _setting("float32", "float32 (fast) or float64 (the same digits everywhere)")
-    optimizer: str = _setting("momentum", "how a gradient becomes a step")
-    lr: float = _setting(0.1, "learning rate")
-    lr_schedule: str = _setting("cosine", "constant, or cosine: lower the learning rate to 0")
-    weight_decay: float = _setting(
-        0.0, "shrink the weights by lr*LAMBDA every step (L2), e.g. 5e-4", "LAMBDA"
+    normalize: bool = setting(
+        True,
+        Flag(off_flag="--raw-pixels"),  # the seed program's choice, as the notebooks name it
+        "pixels in [0, 1] (False: raw 0..255, as the seed program)",
     )
-    batch_size: int = _setting(128, "images per step")
-    epochs: int = _setting(5, "passes over the training images")
-    shift: int = _setting(0, "shift training images at random by up to PIXELS pixels", "PIXELS")
-    elastic: float = _setting(
-        0.0, "bend training images by random elastic distortions of ALPHA pixels (0: none)", "ALPHA"
+    hidden_sizes: tuple = setting((512, 256), Sizes(), "hidden layer sizes, e.g. 512,256", "H1,H2")
+    activation: str = setting(
+        "relu", Options(ACTIVATIONS), "the non-linearity after each hidden layer (notebook 03)"
     )
-    elastic_sigma: float = _setting(
-        4.0, "how smooth the elastic distortions are, in pixels (larger: smoother)", "SIGMA"
+    init: str = setting("he", Options(INITS), "weight initialisation")
+    dropout: float = setting(
+        0.0,
+        Interval(float, 0, 1, closed="left", hint="try 0.1"),
+        "drop hidden units with probability P while training",
+        "P",
     )
-    seed: int = _setting(0, "seed for the weights, the shuffling and the augmentation")
+    dtype: str = setting(
+        "float32", FloatDType(), "float32 (fast) or float64 (the same digits everywhere)"
+    )
+    optimizer: str = setting("momentum", Options(OPTIMIZERS), "how a gradient becomes a step")
+    lr: float = setting(
+        0.1, Interval(float, 0, None, closed="neither", hint="try 0.1"), "learning rate"
+    )
+    lr_schedule: str = setting(
+        "cosine", Options(LR_SCHEDULES), "constant, or cosine: lower the learning rate to 0"
+    )
+    weight_decay: float = setting(
+        0.0,
+        Interval(float, 0, None, hint="try 0 or 5e-4"),
+        "shrink the weights by lr*LAMBDA every step (L2), e.g. 5e-4",
+        "LAMBDA",
+    )
+    batch_size: int = setting(128, Interval(int, 1, None, hint="try 128"), "images per step")
+    epochs: int = setting(5, Interval(int, 1, None), "passes over the training images")
+    shift: int = setting(
+        0,
+        Interval(int, 0, min(IMAGE_SHAPE) - 1, hint="pixels; try 1"),
+        "shift training images at random by up to PIXELS pixels",
+        "PIXELS",
+    )
+    elastic: float = setting(
+        0.0,
+        Interval(float, 0, None, hint="pixels; try 34, or 0 for none"),
+        "bend training images by random elastic distortions of ALPHA pixels (0: none)",
+        "ALPHA",
+    )
+    elastic_sigma: float = setting(
+        4.0,
+        Interval(float, 0, None, closed="neither", hint="try 4"),
+        "how smooth the elastic distortions are, in pixels (larger: smoother)",
+        "SIGMA",
+    )
+    seed: int = setting(
+        0, Interval(int, 0, None), "seed for the weights, the shuffling and the augmentation"
+    )
 
     def __post_init__(self):
-        for f in fields(Recipe):
+        # Recipe's own fields: a subclass (the playground's) may give them other defaults.
+        for name, constraint in constraints(Recipe).items():
             # A frozen dataclass: the checked, plain value is stored the only way it can be.
-            object.__setattr__(self, f.name, CHECKS[f.name](getattr(self, f.name)))
+            object.__setattr__(self, name, constraint.check(name, getattr(self, name)))
         check_decay_factor(self.lr, self.weight_decay)  # a check of two settings together
         # The limits of model files, checked before anything is allocated: MLP checks the same.
         check_network_size(
@@ -171,6 +160,7 @@ class Recipe:
     def extras(self):
         """Notebook 08's additions in words, e.g. ['cosine schedule', 'dropout 0.1']; [] if none."""
         phrases = [
+            (f"{self.activation} activations", self.activation != "relu"),
             (f"{self.lr_schedule} schedule", self.lr_schedule != "constant"),
             (f"weight decay {self.weight_decay:g}", self.weight_decay),
             (f"dropout {self.dropout:g}", self.dropout),
@@ -193,6 +183,7 @@ def build(recipe):
     model = MLP(
         recipe.layer_sizes,
         init=recipe.init,
+        activation=recipe.activation,
         seed=recipe.seed,
         dtype=np.dtype(recipe.dtype),
         dropout=recipe.dropout,

@@ -150,95 +150,165 @@ def fit(
     Returns a ``History``. Raises ``DivergenceError`` if the loss becomes nan or inf, or grows
     to more than ``EXPLOSION_FACTOR`` times its first value; and at the first step, before any
     update, if the inputs are larger than ``MAX_INPUT`` (the message then blames them).
+
+    The steps of a run, one method each, are in ``_TrainingRun``: an epoch, a step, the
+    divergence check, the end of an epoch, and what is always done at the end.
     """
+    X, y, X_val, y_val = _check_fit_data(model, X, y, X_val, y_val, epochs, batch_size)
+    check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
+    optimizer = SGD(0.01) if optimizer is None else optimizer
+    # X is never copied: MLP.forward converts each batch to the model's dtype. So float32 images
+    # can train a float64 model without a second (N, 784) float64 copy, and integer pixels (uint8
+    # 0..255, as in the files) make a batch of 1-byte pixels, 8x less memory to gather.
+    run = _TrainingRun(
+        model,
+        optimizer,
+        n_samples=len(X),
+        steps_per_epoch=n_batches(len(X), batch_size),
+        epochs=epochs,
+        seed=seed,
+        lr_schedule=lr_schedule,
+        augment=augment,
+        validation=None if X_val is None else (X_val, y_val),
+        callback=callback,
+        progress=progress,
+        input_scale=_largest_magnitude(X),  # checked at the first step, before any update
+    )
+    with TrainingThreads() as threads:  # one BLAS thread, or more while the CPUs are free
+        try:
+            for epoch in range(1, epochs + 1):
+                run.train_epoch(epoch, iterate_minibatches(X, y, batch_size, run.rng), threads)
+        except StopTraining:
+            run.history.stopped_early = True
+        finally:
+            run.finish()
+    return run.history
+
+
+def _check_fit_data(model, X, y, X_val, y_val, epochs, batch_size):
+    """fit's arguments checked: (X, y, X_val, y_val) as arrays the network can take."""
     check_int("epochs", epochs, low=1)
     check_int("batch_size", batch_size, low=1)
     X, y = _check_samples(model, X, y)  # arrays (lists are fine), finite, the network's sizes
     if len(X) == 0:
         raise ValueError("cannot train on zero samples")
-    input_scale = _largest_magnitude(X)  # checked at the first step, before any update
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
     if X_val is not None:
         X_val, y_val = _check_samples(model, X_val, y_val, names=("X_val", "y_val"))
-    check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
-    optimizer = SGD(0.01) if optimizer is None else optimizer
-    base_lr = check_lr(optimizer.lr)
-    # X is never copied: MLP.forward converts each batch to the model's dtype. So float32 images
-    # can train a float64 model without a second (N, 784) float64 copy, and integer pixels (uint8
-    # 0..255, as in the files) make a batch of 1-byte pixels, 8x less memory to gather.
-    rng = np.random.default_rng(seed)
-    history = History(steps_per_epoch=n_batches(len(X), batch_size))
-    bar = tqdm(
-        total=epochs * history.steps_per_epoch, disable=not progress, unit="step", leave=False
-    )
-    start = time.perf_counter()
-    with TrainingThreads() as threads:  # one BLAS thread, or more while the CPUs are free
-        try:
-            for epoch in range(1, epochs + 1):
-                epoch_start = time.perf_counter()
-                correct = 0
-                batches = iterate_minibatches(X, y, batch_size, rng)
-                for step, (X_batch, y_batch) in enumerate(batches, start=1):
-                    threads.update()
-                    if augment is not None:
-                        X_batch = augment(X_batch.astype(model.dtype, copy=False), rng)
-                    if lr_schedule == "cosine":
-                        progress_made = len(history.loss) / (
-                            epochs * history.steps_per_epoch
-                        )  # 0 -> 1
-                        optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))
-                    # Huge learning rates overflow to inf/nan; we detect that below and say so clearly.
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        loss = float(model.loss(X_batch, y_batch, training=True))
-                        first_loss = history.loss[0] if history.loss else loss
-                        updated = bool(history.loss)  # False at the first step
-                        if _diverged(loss, first_loss, updated, input_scale):
-                            became = "became" if updated else "is"
-                            where = f"loss {became} {loss:.3g} at epoch {epoch}, step {step}"
-                            raise DivergenceError(
-                                _divergence_message(
-                                    where, first_loss, base_lr, model, input_scale, updated
-                                ),
-                                epoch=epoch,
-                                step=step,
-                                loss=loss,
-                                first_loss=first_loss,
-                                lr=base_lr,
-                                history=history,
-                            )
-                        correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
-                        model.backward()
-                        optimizer.step(model.parameters(), model.gradients())
-                    history.loss.append(loss)
-                    bar.update(1)
-                    epoch_end = step == history.steps_per_epoch
-                    if epoch_end:
-                        history.train_accuracy.append(correct / len(X))
-                        if X_val is not None:
-                            history.val_accuracy.append(evaluate(model, X_val, y_val).accuracy)
-                        history.epoch_seconds.append(time.perf_counter() - epoch_start)
-                        bar.set_postfix(loss=f"{loss:.3f}", acc=f"{history.train_accuracy[-1]:.3f}")
-                    if callback is not None:
-                        callback(
-                            StepInfo(
-                                epoch,
-                                step,
-                                history.steps_per_epoch,
-                                loss,
-                                history,
-                                epoch_end,
-                                model,
-                            )
-                        )
-        except StopTraining:
-            history.stopped_early = True
-        finally:
-            model.forget()  # the last step's cached batch is not needed after training
-            optimizer.lr = base_lr  # the optimizer can be reused as it was given
-            bar.close()
-            history.seconds = time.perf_counter() - start
-    return history
+    return X, y, X_val, y_val
+
+
+class _TrainingRun:
+    """One call of ``fit``, step by step: the model, the optimizer and what it records.
+
+    ``train_epoch`` goes through one epoch's batches; each ``train_step`` sets the learning rate,
+    runs the network forward, checks that training has not diverged, then backward and one
+    optimizer step; ``end_epoch`` records the epoch's accuracies; ``finish`` always runs last.
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer,
+        *,
+        n_samples,
+        steps_per_epoch,
+        epochs,
+        seed,
+        lr_schedule,
+        augment,
+        validation,
+        callback,
+        progress,
+        input_scale,
+    ):
+        self.model, self.optimizer = model, optimizer
+        self.base_lr = check_lr(optimizer.lr)  # a schedule changes optimizer.lr; this stays
+        self.n_samples, self.total_steps = n_samples, epochs * steps_per_epoch
+        self.rng = np.random.default_rng(seed)  # the shuffling, then the augmentation
+        self.lr_schedule, self.augment, self.validation = lr_schedule, augment, validation
+        self.callback, self.input_scale = callback, input_scale
+        self.history = History(steps_per_epoch=steps_per_epoch)
+        self.bar = tqdm(total=self.total_steps, disable=not progress, unit="step", leave=False)
+        self.start = time.perf_counter()
+
+    def train_epoch(self, epoch, batches, threads):
+        """Train on every batch of one epoch, calling the callback after each step."""
+        epoch_start = time.perf_counter()
+        correct = 0  # training images classified correctly in this epoch's batches
+        steps_per_epoch = self.history.steps_per_epoch
+        for step, (X_batch, y_batch) in enumerate(batches, start=1):
+            threads.update()
+            loss, batch_correct = self.train_step(X_batch, y_batch, epoch, step)
+            correct += batch_correct
+            self.history.loss.append(loss)
+            self.bar.update(1)
+            epoch_end = step == steps_per_epoch
+            if epoch_end:
+                self.end_epoch(correct, loss, epoch_start)
+            if self.callback is not None:
+                info = StepInfo(
+                    epoch, step, steps_per_epoch, loss, self.history, epoch_end, self.model
+                )
+                self.callback(info)
+
+    def train_step(self, X_batch, y_batch, epoch, step):
+        """One update on one batch; returns (its loss, how many of it the network got right).
+
+        Shapes: X_batch (B, D), y_batch (B,) -> logits (B, C).
+        """
+        model = self.model
+        if self.augment is not None:
+            X_batch = self.augment(X_batch.astype(model.dtype, copy=False), self.rng)
+        if self.lr_schedule == "cosine":
+            progress_made = len(self.history.loss) / self.total_steps  # 0 -> 1
+            self.optimizer.lr = self.base_lr * 0.5 * (1 + math.cos(math.pi * progress_made))
+        # Huge learning rates overflow to inf/nan; check_divergence says so clearly.
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = model.forward(X_batch, training=True)  # (B, C)
+            loss = float(model.loss_fn.forward(logits, y_batch))
+            self.check_divergence(loss, epoch, step)
+            correct = int((logits.argmax(axis=1) == y_batch).sum())
+            model.backward()
+            self.optimizer.step(model.parameters(), model.gradients())
+        return loss, correct
+
+    def check_divergence(self, loss, epoch, step):
+        """Raise DivergenceError if this step's loss shows that training diverged (``_diverged``)."""
+        first_loss = self.history.loss[0] if self.history.loss else loss
+        updated = bool(self.history.loss)  # False at the first step
+        if not _diverged(loss, first_loss, updated, self.input_scale):
+            return
+        where = f"loss {'became' if updated else 'is'} {loss:.3g} at epoch {epoch}, step {step}"
+        raise DivergenceError(
+            _divergence_message(
+                where, first_loss, self.base_lr, self.model, self.input_scale, updated
+            ),
+            epoch=epoch,
+            step=step,
+            loss=loss,
+            first_loss=first_loss,
+            lr=self.base_lr,
+            history=self.history,
+        )
+
+    def end_epoch(self, correct, loss, epoch_start):
+        """Record the epoch: training accuracy, validation accuracy (if any), seconds."""
+        h = self.history
+        h.train_accuracy.append(correct / self.n_samples)
+        if self.validation is not None:
+            h.val_accuracy.append(evaluate(self.model, *self.validation).accuracy)
+        h.epoch_seconds.append(time.perf_counter() - epoch_start)
+        self.bar.set_postfix(loss=f"{loss:.3f}", acc=f"{h.train_accuracy[-1]:.3f}")
+
+    def finish(self):
+        """After the last step, a stop or an error: leave the model and optimizer as they were
+        given (the cached batch dropped, the base learning rate back) and time the run."""
+        self.model.forget()  # the last step's cached batch is not needed after training
+        self.optimizer.lr = self.base_lr  # the optimizer can be reused as it was given
+        self.bar.close()
+        self.history.seconds = time.perf_counter() - self.start
 
 
 def evaluate(model, X, y, batch_size=1000):
@@ -253,8 +323,9 @@ def evaluate(model, X, y, batch_size=1000):
     for start in range(0, len(X), batch_size):  # range covers the last partial batch too
         X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
         with np.errstate(over="ignore", invalid="ignore"):
-            loss_sum += float(model.loss(X_batch, y_batch)) * len(X_batch)
-        correct += int((model.loss_fn.probs.argmax(axis=1) == y_batch).sum())
+            logits = model.forward(X_batch)  # (B, C)
+            loss_sum += float(model.loss_fn.forward(logits, y_batch)) * len(X_batch)
+        correct += int((logits.argmax(axis=1) == y_batch).sum())
     model.forget()  # nothing of the last batch is needed any more
     return Evaluation(correct=correct, total=len(X), loss=loss_sum / len(X))
 

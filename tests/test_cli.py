@@ -1,10 +1,10 @@
 """The command line, run in-process through ``main(argv)`` (and once as ``python -m mlp_lib``)."""
 
+import argparse
 import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from mlp_lib import cli
@@ -48,13 +48,39 @@ def test_train_saves_reloads_evaluates_and_plots(tmp_path, capsys):
     )  # same model, same result
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_another_activation_trains_saves_reloads_and_evaluates(tmp_path, capsys, activation):
+    model_path = tmp_path / "model.npz"
+    code, out, err = run(
+        capsys, "train", *QUICK, "--activation", activation, "--save", str(model_path)
+    )
+    assert code == 0 and err == ""
+    assert f"· {activation} activations ·" in out
+    assert f"activation='{activation}'" in out  # the network that trained says so
+    model = MLP.load(model_path)
+    assert model.activation == activation
+    assert [type(layer).__name__ for layer in model.layers][:2] == ["Linear", activation.title()]
+    code, out_eval, _ = run(capsys, "evaluate", str(model_path))
+    assert code == 0 and out_eval.strip().splitlines()[-1] == out.strip().splitlines()[-1]
+
+
+def test_an_unknown_activation_is_refused_with_the_ones_there_are(capsys):
+    with pytest.raises(SystemExit):
+        run(capsys, "train", *QUICK, "--activation", "swish")
+    err = capsys.readouterr().err
+    assert (
+        "argument --activation: activation must be one of relu, sigmoid, tanh, got 'swish'" in err
+    )
+
+
 def test_options_override_the_preset(capsys):
     code, out, _ = run(
         capsys, "train", "--preset", "seed", *QUICK, "--optimizer", "adam", "--lr", "0.001"
     )
     assert code == 0
-    assert "Adam(lr=0.001)" in out and "pixels in 0..255" in out and "dtype=float64" in out
-    assert "batch size 90" in out
+    assert "784-32-16-10 · adam lr 0.001 · batch 90 · 2 epochs" in out
+    assert "pixels in 0..255" in out and "· float64 · seed 0 (preset seed)" in out
+    assert "trained MLP(784 -> 32 -> 16 -> 10, init='normal', dtype=float64) in" in out
 
 
 def test_raw_pixel_model_is_evaluated_on_raw_pixels(tmp_path, capsys):
@@ -74,8 +100,8 @@ def test_full_seed_preset_is_within_a_point_of_the_seed_program(capsys):
     # The blog program reached about 95.9% (its unseeded runs varied 95.6-96.0%).
     code, out, _ = run(capsys, "train", "--preset", "seed", "--no-progress")
     assert code == 0
-    assert "784 -> 32 -> 16 -> 10, init='normal', dtype=float64" in out and "SGD(lr=0.01)" in out
-    assert "3 epochs" in out and "batch size 90" in out
+    assert "784 -> 32 -> 16 -> 10, init='normal', dtype=float64" in out and "sgd lr 0.01" in out
+    assert "3 epochs" in out and "batch 90" in out
     assert abs(accuracy_from(out) - 95.9) <= 1.0
 
 
@@ -94,7 +120,7 @@ def test_best_recipe_reaches_99_percent(tmp_path, capsys):
         capsys, "train", "--preset", "best", "--no-progress", "--save", str(tmp_path / "best.npz")
     )
     assert code == 0
-    assert "augmented with RandomShift(max_shift=1)" in out and "dropout=0.1" in out
+    assert "dropout 0.1 · shifts ±1" in out and "dropout=0.1" in out
     assert accuracy_from(out) >= 99.0
 
 
@@ -232,7 +258,7 @@ def test_evaluate_checks_input_size_against_the_dataset(tmp_path, capsys):
     MLP((10, 3)).save(path, dataset="mnist")
     code, _, err = run(capsys, "evaluate", str(path))
     assert code == 1 and "expects 10 inputs, but mnist images have 784 pixels" in err
-    assert np.load(path)["layer_sizes"].tolist() == [10, 3]
+    assert MLP.load(path).layer_sizes == (10, 3)  # the file is left as it was
 
 
 def test_regularisation_and_augmentation_options_reach_the_model_and_optimizer(tmp_path, capsys):
@@ -250,7 +276,38 @@ def test_regularisation_and_augmentation_options_reach_the_model_and_optimizer(t
         str(tmp_path / "m.npz"),
     )
     assert code == 0
-    assert "augmented with RandomShift(max_shift=1)" in out
-    assert "dropout=0.2" in out and "weight_decay=0.0001" in out
+    assert "weight decay 0.0001 · dropout 0.2 · shifts ±1" in out  # what will be trained
+    assert "trained MLP(784 -> 32 -> 16 -> 10, init='he', dropout=0.2, dtype=float32)" in out
     assert MLP.load(tmp_path / "m.npz").dropout == 0.2
     assert accuracy_from(out) > 70  # it learns (chance is 10%)
+
+
+def test_every_recipe_setting_is_an_option_made_from_its_constraint():
+    from dataclasses import fields
+
+    from mlp_lib.recipe import Recipe
+
+    parser = argparse.ArgumentParser()
+    cli.add_recipe_options(parser)
+    options = {action.option_strings[0]: action for action in parser._actions}
+    for f in fields(Recipe):
+        constraint, action = f.metadata["constraint"], options["--" + f.name.replace("_", "-")]
+        assert action.dest == f.name and action.help == f.metadata["help"]
+        assert action.default is None  # not given: the preset's value
+        if constraint.flag:
+            assert "--no-" + f.name.replace("_", "-") in action.option_strings
+        else:
+            expected = None if constraint.choices is None else list(constraint.choices)
+            assert action.choices == expected, f.name
+            assert action.type.__name__ == f.name
+
+
+def test_a_setting_typed_on_the_command_line_is_what_the_recipe_would_make():
+    parser = cli.build_parser()
+    args = parser.parse_args(
+        ["train", "--preset", "seed", "--hidden-sizes", "64,32", "--lr", "5e-2", "--raw-pixels"]
+    )
+    recipe = cli.recipe_from_args(args)
+    assert recipe.hidden_sizes == (64, 32) and recipe.lr == 0.05 and recipe.normalize is False
+    assert recipe.batch_size == 90  # not given: the preset's
+    assert cli.recipe_from_args(parser.parse_args(["train", "--normalize"])).normalize is True

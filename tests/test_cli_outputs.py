@@ -50,7 +50,7 @@ def one_error_line(err):
         ),
         (
             ["train", "--save", "{tmp}/m.pkl"],
-            r"model files end in .npz, got \S+/m.pkl; try m.npz$",
+            r"model files end in .npz, got '\S+/m.pkl'; try m.npz$",  # MLP.save's words
         ),
         (
             ["train", "--plot", "{tmp}/out.xyz"],
@@ -185,12 +185,12 @@ def test_a_network_larger_than_mlp_lib_trains_is_refused_before_allocating(tmp_p
     )
 
 
-def test_running_out_of_memory_is_one_error_line(tmp_path, capsys, monkeypatch):
+def test_running_out_of_memory_is_one_error_line(tiny_data_dir, capsys, monkeypatch):
     def allocate(*args, **kwargs):
         raise MemoryError("Unable to allocate 7.28 TiB for an array with shape (1000000, 1000000)")
 
     monkeypatch.setattr(cli, "train_recipe", allocate)
-    code, out, err = run(capsys, "train", "--data-dir", tmp_path, "--no-progress")
+    code, out, err = run(capsys, "train", *TINY, "--data-dir", tiny_data_dir)
     assert code == 1
     assert one_error_line(err) == (
         "not enough memory: Unable to allocate 7.28 TiB for an array with shape "

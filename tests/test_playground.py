@@ -89,8 +89,11 @@ def test_train_run_uses_the_schedule_weight_decay_dropout_and_shifts(data, monke
 
 
 def test_one_hidden_size_means_a_single_hidden_layer():
-    assert PlaygroundSettings(hidden_sizes=(100,)).layer_sizes == (784, 100, 10)
-    assert PlaygroundSettings(hidden_sizes=(100,)).control_values()["hidden2"] == 0
+    settings = PlaygroundSettings(hidden_sizes=(100,))
+    assert settings.layer_sizes == (784, 100, 10)
+    sliders = Playground(settings).controls["hidden_sizes"]
+    assert [slider.value for slider in sliders.children] == [100, 0]  # the second at 0: none
+    assert sliders.value == (100,)
 
 
 def test_dtype_may_be_given_as_a_numpy_type():
@@ -164,12 +167,67 @@ def test_widget_bounds_come_from_the_same_limits():
     assert list(c) == list(CONTROLS)
     lr = CONTROLS["lr"]
     assert (c["lr"].min, c["lr"].max) == pytest.approx((np.log10(lr.low), np.log10(lr.high)))
-    for name in ("hidden1", "hidden2", "epochs", "train_size", "seed", "dropout", "shift"):
+    for name in ("epochs", "train_size", "seed", "dropout", "shift"):
         assert (c[name].min, c[name].max) == (CONTROLS[name].low, CONTROLS[name].high), name
         assert c[name].description == CONTROLS[name].label
+    first, second = c["hidden_sizes"].children
+    assert (first.min, first.max, second.min, second.max) == (1, 512, 0, 512)
+    assert (first.description, second.description) == ("hidden layer 1", "hidden layer 2")
     assert tuple(value for _label, value in c["batch_size"].options) == BATCH_SIZES
     for name in ("optimizer", "init", "dataset", "lr_schedule", "weight_decay"):
         assert tuple(value for _label, value in c[name].options) == CONTROLS[name].values, name
+
+
+def test_the_widget_kind_comes_from_the_type_of_the_control_never_its_label():
+    import ipywidgets
+
+    from mlp_lib.playground.controls import make_control
+    from mlp_lib.playground.settings import Choice, ChoiceSlider, Control, Slider
+
+    options = (("64", 64), ("128", 128))
+    assert isinstance(
+        make_control(ChoiceSlider("batch_size", "images", options)), ipywidgets.SelectionSlider
+    )
+    assert isinstance(
+        make_control(Choice("batch_size", "batch size", options)), ipywidgets.Dropdown
+    )
+    assert isinstance(make_control(Slider("epochs", "passes", high=9)), ipywidgets.IntSlider)
+    assert isinstance(make_control(Slider("dropout", "p", high=0.5)), ipywidgets.FloatSlider)
+    with pytest.raises(TypeError, match=r"^no widget for a Control$"):
+        make_control(Control("epochs", "epochs"))  # the base class: no kind of widget
+
+
+def test_a_control_takes_what_it_does_not_say_from_the_recipe_setting():
+    from mlp_lib.playground.settings import Number, Slider
+
+    epochs = Slider("epochs", "epochs", high=20)
+    assert (epochs.low, epochs.integer) == (1, True)  # Recipe: Interval(int, 1, None)
+    dropout = Slider("dropout", "dropout", high=0.5, step=0.05)
+    assert (dropout.low, dropout.integer) == (0, False)  # Recipe: Interval(float, 0, 1)
+    assert Slider("shift", "shift").high == 27  # no high given: the Recipe's
+    assert Number("seed", "seed", high=9999).low == 0
+    with pytest.raises(ValueError, match=r"the 'passes' slider needs a low and a high end"):
+        Slider("epochs", "passes")  # epochs has no upper bound of its own
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            (("MNIST", "mnist"), ("CIFAR", "cifar10")),
+            r"dataset must be one of mnist, fashion-mnist, got 'cifar10'",
+        ),
+        (
+            (("MNIST", "mnist"),),
+            r"the 'dataset' control must offer every dataset: mnist, fashion-mnist; it offers mnist",
+        ),
+    ],
+)
+def test_a_choice_must_offer_the_values_of_its_setting_and_only_those(options, message):
+    from mlp_lib.playground.settings import Choice
+
+    with pytest.raises(ValueError, match=message):
+        Choice("dataset", "dataset", options)
 
 
 def test_the_optimizer_labels_come_from_the_optimizer_registry():
@@ -181,7 +239,7 @@ def test_the_optimizer_labels_come_from_the_optimizer_registry():
 
 def test_widgets_cannot_hold_impossible_values():
     pg = Playground(SMALL)
-    pg.controls["hidden1"].value = 10_000  # a slider clamps to its bounds
+    pg.controls["hidden_sizes"].children[0].value = 10_000  # a slider clamps to its bounds
     pg.controls["seed"].value = -5
     pg.controls["train_size"].value = 10
     settings = pg.settings()
@@ -223,9 +281,8 @@ NOT_THE_DEFAULT = {"validation": 5000, "dtype": "float64", "elastic": 8.0, "elas
 def test_every_setting_without_a_control_is_named_in_kept():
     from dataclasses import fields
 
-    controlled = {name for name in CONTROLS if name not in ("hidden1", "hidden2")}
     names = {f.name for f in fields(PlaygroundSettings)}
-    assert set(KEPT) == names - controlled - {"hidden_sizes"} == set(NOT_THE_DEFAULT)
+    assert set(KEPT) == names - set(CONTROLS) == set(NOT_THE_DEFAULT)
     default = PlaygroundSettings()
     assert all(getattr(default, name) != value for name, value in NOT_THE_DEFAULT.items())
 
@@ -251,7 +308,7 @@ def test_a_playground_trains_with_the_settings_that_have_no_control(data, monkey
     )
     pg.train_button.click()  # the controls as given
     pg.controls["lr"].value = 0.1  # a slider moved: the others stay as they were given
-    pg.controls["hidden2"].value = 0
+    pg.controls["hidden_sizes"].children[1].value = 0  # the second slider: no second layer
     pg.train_button.click()
     pg.set_settings(seed=3)  # moved from code
     pg.train_button.click()
@@ -482,9 +539,9 @@ def session():
             "picker_caption": picker.caption.value,
         }
     ]
-    for lr, hidden1 in ((0.1, 48), (0.01, 16), (2.0, 32)):
+    for lr, first_layer in ((0.1, 48), (0.01, 16), (2.0, 32)):
         pg.controls["lr"].value = lr
-        pg.controls["hidden1"].value = hidden1
+        pg.controls["hidden_sizes"].children[0].value = first_layer
         pg.train_button.click()
         shown.append(
             {
@@ -667,10 +724,10 @@ def test_set_settings_checks_everything_before_moving_any_control():
     pg = Playground(SMALL)
     before = {name: control.value for name, control in pg.controls.items()}
     with pytest.raises(ValueError, match=r"batch_size must be one of .* got 3"):
-        pg.set_settings(lr=0.2, hidden1=40, batch_size=3, seed=5)
+        pg.set_settings(lr=0.2, hidden_sizes=(40, 16), batch_size=3, seed=5)
     assert {name: control.value for name, control in pg.controls.items()} == before
-    moved = pg.set_settings(lr=0.2, hidden1=40, batch_size=4, seed=5)
-    assert moved.hidden_sizes == (40, 16) and pg.controls["hidden1"].value == 40
+    moved = pg.set_settings(lr=0.2, hidden_sizes=(40,), batch_size=4, seed=5)
+    assert moved.hidden_sizes == (40,) and pg.controls["hidden_sizes"].value == (40,)
     assert pg.settings() == moved
 
 

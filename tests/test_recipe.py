@@ -7,7 +7,8 @@ import pytest
 from mlp_lib.augment import Chain, ElasticDistortion, RandomShift
 from mlp_lib.data import Dataset
 from mlp_lib.presets import PRESETS
-from mlp_lib.recipe import CHECKS, Recipe, build, split_training_data, train_recipe
+from mlp_lib.recipe import Recipe, build, split_training_data, train_recipe
+from mlp_lib.settings import Constraint, constraints
 
 
 def test_the_default_recipe_describes_itself():
@@ -35,10 +36,11 @@ def test_build_chooses_the_augmentation_from_the_recipe():
     assert [type(step) for step in both.steps] == [RandomShift, ElasticDistortion]
 
 
-def test_every_field_has_a_check_and_a_help_text():
+def test_every_field_has_a_constraint_and_a_help_text():
     from dataclasses import fields
 
-    assert [f.name for f in fields(Recipe)] == list(CHECKS)
+    assert [f.name for f in fields(Recipe)] == list(constraints(Recipe))
+    assert all(isinstance(c, Constraint) for c in constraints(Recipe).values())
     assert all(f.metadata["help"] for f in fields(Recipe))
 
 
@@ -160,3 +162,18 @@ def test_train_recipe_validates_every_epoch_and_tests_once(mnist_sample):
 def test_train_recipe_refuses_what_is_not_a_recipe():
     with pytest.raises(TypeError, match="recipe must be a Recipe, got dict; try Recipe()"):
         train_recipe({"lr": 0.1})
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_build_puts_the_recipes_activation_after_every_hidden_layer(activation):
+    model, _, _ = build(Recipe(hidden_sizes=(8, 4), activation=activation, dropout=0.1))
+    names = [type(layer).__name__.lower() for layer in model.layers]
+    assert names == ["linear", activation, "dropout", "linear", activation, "dropout", "linear"]
+    assert model.activation == activation
+
+
+def test_an_unknown_activation_is_refused_with_the_ones_there_are():
+    with pytest.raises(
+        ValueError, match=r"activation must be one of relu, sigmoid, tanh, got 'elu'"
+    ):
+        Recipe(activation="elu")

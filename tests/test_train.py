@@ -395,3 +395,13 @@ def test_inputs_up_to_the_limit_still_train(blobs):
     X = X / np.abs(X).max() * 1e6  # the largest allowed; a small enough step still learns
     history = fit(MLP((20, 3)), X, y, epochs=2, optimizer=SGD(1e-13), progress=False)
     assert history.epochs == 2 and np.isfinite(history.loss).all()
+
+
+def test_the_training_accuracy_counts_each_batch_as_the_network_saw_it(blobs):
+    # With a learning rate of 1e-12 the weights hardly move: the accuracy fit counts on the
+    # logits of each batch of its one epoch is the accuracy of the network on all of X.
+    X, y = blobs()
+    model = MLP((20, 16, 3), seed=0)
+    history = fit(model, X, y, epochs=1, batch_size=32, optimizer=SGD(1e-12), progress=False)
+    assert history.train_accuracy == [np.mean(model.predict(X) == y)]
+    assert 0 < history.train_accuracy[0] < 1  # a number that could have come out wrong

@@ -28,7 +28,7 @@ from .controls import (
 from .data import load_data
 from .figures import LiveCurves, plot_examples, plot_runs, show_png, weights_png
 from .runs import runs_table, train_run
-from .settings import CONTROLS, PlaygroundSettings, hidden_sizes_from
+from .settings import CONTROLS, PlaygroundSettings
 
 MAX_RUNS_KEPT = 5
 REFRESH_SECONDS = 0.25  # live plot at most 4 times a second: smooth, and cheap
@@ -185,14 +185,12 @@ class Playground:
         """The PlaygroundSettings the controls show now (checked), with the settings that have no
         control (``KEPT``) as the playground was given them."""
         values = {name: control.value for name, control in self.controls.items()}
-        hidden = hidden_sizes_from(values.pop("hidden1"), values.pop("hidden2"))
-        return replace(self.defaults, **values, hidden_sizes=hidden)
+        return replace(self.defaults, **values)
 
     def set_settings(self, settings=None, **changes):
         """Move the controls to ``settings`` and/or keyword changes; returns the new settings.
 
-        Everything is checked before any control moves, so a bad value changes nothing.
-        Besides the settings' own names, ``hidden1`` and ``hidden2`` name the two sliders. The
+        Everything is checked before any control moves, so a bad value changes nothing. The
         settings without a control (``KEPT``) are kept for every later run, as given here.
         """
         if settings is not None and not isinstance(settings, PlaygroundSettings):
@@ -201,14 +199,9 @@ class Playground:
                 f"try PlaygroundSettings(lr=0.05, epochs=3)"
             )
         base = settings if settings is not None else self.settings()
-        if "hidden1" in changes or "hidden2" in changes:
-            now = base.control_values()
-            changes["hidden_sizes"] = hidden_sizes_from(
-                changes.pop("hidden1", now["hidden1"]), changes.pop("hidden2", now["hidden2"])
-            )
         settings = replace(base, **changes)  # checked here, or a ValueError
-        for name, value in settings.control_values().items():
-            self.controls[name].value = value
+        for name, control in self.controls.items():
+            control.value = getattr(settings, name)
         self.defaults = settings
         kept = settings.kept_changes()
         if kept and not self._busy:
