@@ -238,13 +238,22 @@ def group_accuracy(cm, group):
     return float((np.trace(cm) + block.sum() - np.trace(block)) / cm.sum())
 
 
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def sigmoid_derivative(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
 RIGHT = [
     (ex.check_decode_idx, decode_idx),
     (ex.check_mean_image_per_class, mean_image_per_class),
     (ex.check_count_always_blank_pixels, count_always_blank_pixels),
     (ex.check_linear_forward, linear_forward),
-    (ex.check_linear_backward, linear_backward),
     (ex.check_init_weights, init_weights),
+    (ex.check_linear_backward, linear_backward),
     (ex.check_numerical_grad, numerical_grad),
     (ex.check_rel_error, rel_error),
     (ex.check_count_parameters, count_parameters),
@@ -260,20 +269,21 @@ RIGHT = [
     (ex.check_backward, backward),
     (ex.check_numerical_partial, numerical_partial),
     (ex.check_predict, predict),
+    (ex.check_sigmoid_derivative, sigmoid_derivative),
     (ex.check_hold_out, hold_out),
-    (ex.check_steps_per_epoch, steps_per_epoch),
     (ex.check_sgd_update, sgd_update),
     (ex.check_minibatches, minibatches),
     (ex.check_train_by_hand, train_by_hand),
-    (ex.check_count_correct, count_correct),
     (ex.check_accuracy, accuracy),
+    (ex.check_count_correct, count_correct),
     (ex.check_confusion_matrix, confusion_matrix),
     (ex.check_precision, precision),
     (ex.check_top2_accuracy, top2_accuracy),
-    (ex.check_evaluate, evaluate),
+    (ex.check_steps_per_epoch, steps_per_epoch),
     (ex.check_dropout_forward, dropout_forward),
     (ex.check_dropout_backward, dropout_backward),
     (ex.check_shift_one, shift_one),
+    (ex.check_evaluate, evaluate),
     (ex.check_touches_edge, touches_edge),
     (ex.check_group_accuracy, group_accuracy),
 ]
@@ -282,6 +292,7 @@ RIGHT = [
 def test_every_check_is_tested_with_a_right_answer():
     checks = {name for name in ex.__all__ if name.startswith("check_")}
     assert checks == {check.__name__ for check, _ in RIGHT}
+    assert [check.__name__ for check, _ in RIGHT] == [f"check_{name}" for name in ex.CHECKS]
 
 
 @pytest.mark.parametrize(("check", "answer"), RIGHT, ids=lambda v: getattr(v, "__name__", ""))
@@ -726,6 +737,21 @@ def mistakes():
             "returned-scores",
             r"argmax",
         ),
+        (ex.check_sigmoid_derivative, sigmoid, "returned-sigmoid", r"that is σ\(z\) itself"),
+        (
+            ex.check_sigmoid_derivative,
+            lambda z: z * (1 - z),
+            "z-instead-of-sigmoid",
+            r"uses z where σ\(z\) belongs",
+        ),
+        (
+            ex.check_sigmoid_derivative,
+            lambda z: 1 - sigmoid(z) ** 2,
+            "tanh-formula",
+            r"tanh's derivative",
+        ),
+        (ex.check_sigmoid_derivative, lambda z: -sigmoid_derivative(z), "sign", r"sign is flipped"),
+        (ex.check_sigmoid_derivative, lambda z: 0.25 * np.ones_like(z), None, r"wrong values"),
         # 05
         (ex.check_hold_out, hold_out_minus_zero, "minus-zero", r"X\[:-0\] is X\[:0\]"),
         (ex.check_hold_out, hold_out_first, "first-not-last", r"holds out the first 3"),
@@ -741,14 +767,6 @@ def mistakes():
             "shape",
             r"whole images",
         ),
-        (
-            ex.check_steps_per_epoch,
-            lambda n, b: n // b,
-            "last-batch-dropped",
-            r"10,000 // 64 = 156 rounds down",
-        ),
-        (ex.check_steps_per_epoch, lambda n, b: n / b, "not-whole", r"156\.25 steps"),
-        (ex.check_steps_per_epoch, lambda n, b: n // b + 1, None, r"expected 10 steps"),
         (ex.check_sgd_update, sgd_not_in_place, "not-in-place", r"p -= lr \* g"),
         (ex.check_sgd_update, sgd_replaces_arrays, "replaced-not-in-place", r"in place"),
         (ex.check_sgd_update, sgd_uphill, "sign", r"uphill"),
@@ -778,7 +796,7 @@ def mistakes():
         (ex.check_train_by_hand, train_with_other_order, "order-differs-from-fit", r"mlp_lib\.fit"),
         (ex.check_train_by_hand, train_forgetting_losses, "losses", r"list"),
         (ex.check_train_by_hand, train_with_half_steps, "update", r"p -= lr \* g"),
-        # 06 and 08
+        # 06
         (
             ex.check_count_correct,
             count_correct_seed_style,
@@ -813,18 +831,16 @@ def mistakes():
             "least-probable",
             r"\[:, -2:\]",
         ),
+        # 07
         (
-            ex.check_evaluate,
-            lambda model, X, y: float(np.mean(model.forward(X, training=True).argmax(axis=1) == y)),
-            "dropout-on",
-            r"training=False",
+            ex.check_steps_per_epoch,
+            lambda n, b: n // b,
+            "last-batch-dropped",
+            r"10,000 // 64 = 156 rounds down",
         ),
-        (
-            ex.check_evaluate,
-            lambda model, X, y: 100 * float(np.mean(model.predict(X) == y)),
-            "percentage",
-            r"fraction",
-        ),
+        (ex.check_steps_per_epoch, lambda n, b: n / b, "not-whole", r"156\.25 steps"),
+        (ex.check_steps_per_epoch, lambda n, b: n // b + 1, None, r"expected 10 steps"),
+        # 08
         (
             ex.check_dropout_forward,
             lambda x, p, rng: dropout_forward(x, p, rng)[0],
@@ -893,6 +909,18 @@ def mistakes():
             r"np\.roll",
         ),
         (ex.check_shift_one, lambda im, dy, dx, s: np.pad(im, s), "shape", r"28 x 28"),
+        (
+            ex.check_evaluate,
+            lambda model, X, y: float(np.mean(model.forward(X, training=True).argmax(axis=1) == y)),
+            "dropout-on",
+            r"training=False",
+        ),
+        (
+            ex.check_evaluate,
+            lambda model, X, y: 100 * float(np.mean(model.predict(X) == y)),
+            "percentage",
+            r"fraction",
+        ),
         (ex.check_touches_edge, edge_rows_only, "rows-only", r"left and right"),
         (ex.check_touches_edge, edge_columns_only, "columns-only", r"top and bottom"),
         (ex.check_touches_edge, edge_ring_only, "ring-only", r"outermost 2 rows"),
@@ -1214,6 +1242,10 @@ def group_accuracy_in_place(cm, group):
 
 
 MISTAKES = mistakes()
+
+
+def test_every_check_is_tested_with_a_mistake_it_recognises():
+    assert {check.__name__ for check, _, _, _ in MISTAKES} == {check.__name__ for check, _ in RIGHT}
 
 
 @pytest.mark.parametrize(

@@ -10,110 +10,46 @@ Call a check right after writing the function, with the function itself (no pare
 
 Each check runs your function on small inputs, compares it with ``mlp_lib`` or a reference, and
 prints one line: a short confirmation, or what is wrong and its likely cause. It returns a
-``CheckResult`` (``.passed``, ``.message``, ``.mistake``) for tests and graders. The checks, by
-notebook:
+``CheckResult`` (``.passed``, ``.message``, ``.mistake``) for tests and graders.
 
-- 01: ``check_decode_idx``, ``check_mean_image_per_class``, ``check_count_always_blank_pixels``
-- 02: ``check_linear_forward``, ``check_linear_backward``, ``check_init_weights``,
-  ``check_numerical_grad``, ``check_rel_error``, ``check_count_parameters``
-- 03: ``check_relu_forward``, ``check_relu_backward``, ``check_softmax``, ``check_log_softmax``,
-  ``check_cross_entropy``, ``check_softmax_cross_entropy_backward``, ``check_largest_safe_logit``
-- 04: ``check_init_params``, ``check_forward``, ``check_backward``, ``check_numerical_partial``,
-  ``check_predict``
-- 05: ``check_hold_out``, ``check_sgd_update``, ``check_minibatches``, ``check_train_by_hand``
-- 06: ``check_count_correct``, ``check_accuracy``, ``check_confusion_matrix``,
-  ``check_precision``, ``check_top2_accuracy``
-- 07: ``check_steps_per_epoch``
-- 08: ``check_dropout_forward``, ``check_dropout_backward``, ``check_shift_one``,
-  ``check_evaluate``, ``check_touches_edge``
-- 09: ``check_group_accuracy``
+The checks of each notebook are in one module (notebook 02's in ``nb02_fully_connected_layer``),
+each written once, under ``@check("linear_backward", notebook="02", points=2)`` (registry.py),
+which records it in ``CHECKS``. This package exports every check in ``CHECKS`` by its name,
+``check_linear_backward``. The table of the checks by notebook, with their points, is in
+notebooks/AUTHORING.md; ``python -m mlp_lib.exercises`` prints it.
 """
 
-from .evaluation import (
-    check_accuracy,
-    check_confusion_matrix,
-    check_count_correct,
-    check_evaluate,
-    check_precision,
-    check_top2_accuracy,
-)
-from .fashion import check_group_accuracy
-from .feedback import CheckResult
-from .going_further import (
-    check_dropout_backward,
-    check_dropout_forward,
-    check_shift_one,
-    check_touches_edge,
-)
-from .layers import (
-    check_count_parameters,
-    check_init_weights,
-    check_linear_backward,
-    check_linear_forward,
-    check_numerical_grad,
-    check_rel_error,
-)
-from .loading import (
-    check_count_always_blank_pixels,
-    check_decode_idx,
-    check_mean_image_per_class,
-)
-from .losses import (
-    check_cross_entropy,
-    check_largest_safe_logit,
-    check_log_softmax,
-    check_relu_backward,
-    check_relu_forward,
-    check_softmax,
-    check_softmax_cross_entropy_backward,
-)
-from .network import (
-    check_backward,
-    check_forward,
-    check_init_params,
-    check_numerical_partial,
-    check_predict,
-)
-from .training import check_minibatches, check_sgd_update, check_train_by_hand
-from .validation import check_hold_out, check_steps_per_epoch
+from collections.abc import Callable
 
-__all__ = [
-    "CheckResult",
-    "check_accuracy",
-    "check_backward",
-    "check_confusion_matrix",
-    "check_count_always_blank_pixels",
-    "check_count_correct",
-    "check_count_parameters",
-    "check_cross_entropy",
-    "check_decode_idx",
-    "check_dropout_backward",
-    "check_dropout_forward",
-    "check_evaluate",
-    "check_forward",
-    "check_hold_out",
-    "check_group_accuracy",
-    "check_init_params",
-    "check_init_weights",
-    "check_largest_safe_logit",
-    "check_linear_backward",
-    "check_linear_forward",
-    "check_log_softmax",
-    "check_mean_image_per_class",
-    "check_minibatches",
-    "check_numerical_grad",
-    "check_numerical_partial",
-    "check_precision",
-    "check_predict",
-    "check_rel_error",
-    "check_relu_backward",
-    "check_relu_forward",
-    "check_sgd_update",
-    "check_shift_one",
-    "check_softmax",
-    "check_softmax_cross_entropy_backward",
-    "check_steps_per_epoch",
-    "check_top2_accuracy",
-    "check_touches_edge",
-    "check_train_by_hand",
-]
+from . import (  # noqa: F401 (importing a notebook's module registers its checks in CHECKS)
+    nb01_idx_format,
+    nb02_fully_connected_layer,
+    nb03_relu_and_softmax,
+    nb04_backpropagation,
+    nb05_minibatch_gradient_descent,
+    nb06_evaluation,
+    nb07_playground,
+    nb08_going_further,
+    nb09_fashion_mnist,
+)
+from .feedback import CheckResult
+from .registry import CHECKS, Check
+
+__all__ = ["CHECKS", "Check", "CheckResult", *sorted(f"check_{name}" for name in CHECKS)]
+
+
+def __getattr__(name: str) -> Callable[..., CheckResult]:
+    """``check_<name>``, the check registered in ``CHECKS`` as ``name``.
+
+    Python calls this for a name the module does not define (PEP 562), so that
+    ``from mlp_lib.exercises import check_linear_forward`` finds the check in the registry.
+    """
+    record = CHECKS.get(name.removeprefix("check_")) if name.startswith("check_") else None
+    if record is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return record.function
+
+
+def __dir__():
+    """What ``dir()`` and tab completion list: the module's names and every check."""
+    return sorted({*globals(), *__all__})

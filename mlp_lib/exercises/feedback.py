@@ -56,17 +56,17 @@ class Mistake(Exception):
         self.mistake = mistake
 
 
-def run_check(name, diagnose, answer, *args, needs_function=True):
-    """Run ``diagnose(answer, *args)``, print the verdict and return a ``CheckResult``.
+def run_check(name, diagnose, answer, *args, needs_function=True, **options):
+    """Run ``diagnose(answer, *args, **options)``, print the verdict and return a ``CheckResult``.
 
     ``diagnose`` returns the confirmation sentence, or raises ``Mistake`` with the hint.
     ``answer`` is the student's function (or, with ``needs_function=False``, a value);
-    ``name`` is what the messages call it.
+    ``name`` is what the messages call it. (The ``@check`` decorator of registry.py calls this.)
     """
     try:
         if needs_function:
             require_function(answer, name)
-        result = CheckResult(name, True, diagnose(answer, *args))
+        result = CheckResult(name, True, diagnose(answer, *args, **options))
     except Mistake as found:
         result = CheckResult(name, False, found.message, found.mistake)
     except Exception as error:  # a result so unexpected that comparing it failed: still words

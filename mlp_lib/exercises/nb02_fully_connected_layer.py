@@ -12,8 +12,9 @@ from .feedback import (
     expect_number,
     expect_tuple,
     expect_unchanged,
-    run_check,
 )
+from .fixtures import sin_times_square
+from .registry import check
 
 N, D, H = 3, 5, 4  # batch, inputs, units: all different, so a transposed array has the wrong shape
 
@@ -26,12 +27,9 @@ def _layer_inputs(dtype=np.float64, seed=0):
     return x, W, b
 
 
+@check("linear_forward", notebook="02", points=1)
 def check_linear_forward(linear_forward):
     """``linear_forward(x, W, b) -> (out, cache)`` with out = x @ W + b and cache = (x, W)."""
-    return run_check("linear_forward", _diagnose_linear_forward, linear_forward)
-
-
-def _diagnose_linear_forward(linear_forward):
     x, W, b = _layer_inputs()
     copies = x.copy(), W.copy(), b.copy()
     result = call(linear_forward, x, W, b)
@@ -60,12 +58,88 @@ def _diagnose_linear_forward(linear_forward):
     return f"out = x @ W + b, shape ({N}, {H}) for x ({N}, {D}), W ({D}, {H}); cache = (x, W)"
 
 
+STD_SIZES = (50, 800)  # n_in, n_out: 40,000 weights estimate a standard deviation to about 0.4%
+EXPECTED_STD = {
+    "normal": lambda n_in, n_out: 0.01,
+    "he": lambda n_in, n_out: np.sqrt(2.0 / n_in),
+    "xavier": lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),
+}
+WRONG_STD = {  # (standard deviation, mistake, likely cause)
+    "he": [
+        (
+            lambda i, o: 2.0 / i,
+            "variance-as-std",
+            "2 / n_in is the variance; the std is its square root",
+        ),
+        (
+            lambda i, o: np.sqrt(2.0 / o),
+            "fan-out",
+            "He divides by n_in, the number of inputs, not n_out",
+        ),
+        (lambda i, o: np.sqrt(1.0 / i), "no-factor-2", "He uses 2 / n_in: the 2 makes up for ReLU"),
+        (
+            lambda i, o: np.sqrt(2.0) / i,
+            "sqrt-misplaced",
+            "take the square root of 2 / n_in as a whole",
+        ),
+    ],
+    "xavier": [
+        (
+            lambda i, o: 2.0 / (i + o),
+            "variance-as-std",
+            "2 / (n_in + n_out) is the variance; take its square root",
+        ),
+        (
+            lambda i, o: np.sqrt(2.0 / i),
+            "he-not-xavier",
+            "that is He's scale; Xavier uses 2 / (n_in + n_out)",
+        ),
+    ],
+}
+
+
+@check("init_weights", notebook="02", points=2)  # graded twice: normal and He, then Xavier too
+def check_init_weights(init_weights, inits=("normal", "he")):
+    """``init_weights(n_in, n_out, init, rng) -> W (n_in, n_out)`` for each name in ``inits``."""
+    inits, (n_in, n_out) = tuple(inits), STD_SIZES
+    for init in inits:
+        W = call(init_weights, n_in, n_out, init, np.random.default_rng(0))
+        if np.shape(W) == (n_out, n_in):
+            raise Mistake(
+                f"W has shape {np.shape(W)} for n_in={n_in}, n_out={n_out}: it is transposed. "
+                "We store W as (n_in, n_out) so that x @ W works",
+                "W-transposed",
+            )
+        W = expect_array(W, f'W for init="{init}"', (n_in, n_out))
+        again = call(init_weights, n_in, n_out, init, np.random.default_rng(0))
+        if not np.array_equal(W, again):
+            raise Mistake(
+                "two calls with generators in the same state gave different weights: draw from the "
+                "rng argument (rng.normal(...)), not from np.random",
+                "ignores-rng",
+            )
+        want = EXPECTED_STD[init](n_in, n_out)
+        std, mean = W.std(), W.mean()
+        if abs(mean) > 0.05 * want:
+            raise Mistake(
+                f'init="{init}": the mean of W is {mean:.4g}; weights should be centred on 0'
+            )
+        if abs(std / want - 1) > 0.03:
+            for wrong, mistake, cause in WRONG_STD.get(init, []):
+                if abs(std / wrong(n_in, n_out) - 1) < 0.03:
+                    raise Mistake(
+                        f'init="{init}": std of W is {std:.4g}, expected {want:.4g}: {cause}',
+                        mistake,
+                    )
+            raise Mistake(
+                f'init="{init}": the standard deviation of W is {std:.4g}, expected {want:.4g}'
+            )
+    return f"draws W of shape (n_in, n_out) with the right scale for {', '.join(inits)}"
+
+
+@check("linear_backward", notebook="02", points=2)
 def check_linear_backward(linear_backward):
     """``linear_backward(dout, cache) -> (dx, dW, db)`` for out = x @ W + b, cache = (x, W)."""
-    return run_check("linear_backward", _diagnose_linear_backward, linear_backward)
-
-
-def _diagnose_linear_backward(linear_backward):
     x, W, _ = _layer_inputs()
     dout = np.random.default_rng(1).standard_normal((N, H))
     expected = {"dx": dout @ W.T, "dW": x.T @ dout, "db": dout.sum(axis=0)}
@@ -121,101 +195,11 @@ def _name_of_shape(shape, expected):
     return next(name for name, value in expected.items() if value.shape == shape)
 
 
-STD_SIZES = (50, 800)  # n_in, n_out: 40,000 weights estimate a standard deviation to about 0.4%
-EXPECTED_STD = {
-    "normal": lambda n_in, n_out: 0.01,
-    "he": lambda n_in, n_out: np.sqrt(2.0 / n_in),
-    "xavier": lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),
-}
-WRONG_STD = {  # (standard deviation, mistake, likely cause)
-    "he": [
-        (
-            lambda i, o: 2.0 / i,
-            "variance-as-std",
-            "2 / n_in is the variance; the std is its square root",
-        ),
-        (
-            lambda i, o: np.sqrt(2.0 / o),
-            "fan-out",
-            "He divides by n_in, the number of inputs, not n_out",
-        ),
-        (lambda i, o: np.sqrt(1.0 / i), "no-factor-2", "He uses 2 / n_in: the 2 makes up for ReLU"),
-        (
-            lambda i, o: np.sqrt(2.0) / i,
-            "sqrt-misplaced",
-            "take the square root of 2 / n_in as a whole",
-        ),
-    ],
-    "xavier": [
-        (
-            lambda i, o: 2.0 / (i + o),
-            "variance-as-std",
-            "2 / (n_in + n_out) is the variance; take its square root",
-        ),
-        (
-            lambda i, o: np.sqrt(2.0 / i),
-            "he-not-xavier",
-            "that is He's scale; Xavier uses 2 / (n_in + n_out)",
-        ),
-    ],
-}
-
-
-def check_init_weights(init_weights, inits=("normal", "he")):
-    """``init_weights(n_in, n_out, init, rng) -> W (n_in, n_out)`` for each name in ``inits``."""
-    return run_check("init_weights", _diagnose_init_weights, init_weights, tuple(inits))
-
-
-def _diagnose_init_weights(init_weights, inits):
-    n_in, n_out = STD_SIZES
-    for init in inits:
-        W = call(init_weights, n_in, n_out, init, np.random.default_rng(0))
-        if np.shape(W) == (n_out, n_in):
-            raise Mistake(
-                f"W has shape {np.shape(W)} for n_in={n_in}, n_out={n_out}: it is transposed. "
-                "We store W as (n_in, n_out) so that x @ W works",
-                "W-transposed",
-            )
-        W = expect_array(W, f'W for init="{init}"', (n_in, n_out))
-        again = call(init_weights, n_in, n_out, init, np.random.default_rng(0))
-        if not np.array_equal(W, again):
-            raise Mistake(
-                "two calls with generators in the same state gave different weights: draw from the "
-                "rng argument (rng.normal(...)), not from np.random",
-                "ignores-rng",
-            )
-        want = EXPECTED_STD[init](n_in, n_out)
-        std, mean = W.std(), W.mean()
-        if abs(mean) > 0.05 * want:
-            raise Mistake(
-                f'init="{init}": the mean of W is {mean:.4g}; weights should be centred on 0'
-            )
-        if abs(std / want - 1) > 0.03:
-            for wrong, mistake, cause in WRONG_STD.get(init, []):
-                if abs(std / wrong(n_in, n_out) - 1) < 0.03:
-                    raise Mistake(
-                        f'init="{init}": std of W is {std:.4g}, expected {want:.4g}: {cause}',
-                        mistake,
-                    )
-            raise Mistake(
-                f'init="{init}": the standard deviation of W is {std:.4g}, expected {want:.4g}'
-            )
-    return f"draws W of shape (n_in, n_out) with the right scale for {', '.join(inits)}"
-
-
+@check("numerical_grad", notebook="02", points=1)
 def check_numerical_grad(numerical_grad):
     """``numerical_grad(f, a) -> grad``: central differences of f() for every entry of ``a``."""
-    return run_check("numerical_grad", _diagnose_numerical_grad, numerical_grad)
-
-
-def _diagnose_numerical_grad(numerical_grad):
-    a = np.random.default_rng(0).standard_normal((3, 4)) + 1.0
+    f, a, exact = sin_times_square()
     saved = a.copy()
-    exact = np.cos(saved) * saved**2 + 2 * saved * np.sin(saved)  # d/da of sin(a) * a**2
-
-    def f():
-        return float(np.sum(np.sin(a) * a**2))
-
     grad = call(numerical_grad, f, a)
     if not np.array_equal(a, saved):
         raise Mistake(
@@ -243,12 +227,9 @@ def _diagnose_numerical_grad(numerical_grad):
     return "central differences, every entry restored; agrees with the exact gradient of a test function"
 
 
+@check("rel_error", notebook="02", points=1)
 def check_rel_error(rel_error):
     """``rel_error(a, b) -> float``: max |a - b| / max(|a| + |b|)."""
-    return run_check("rel_error", _diagnose_rel_error, rel_error)
-
-
-def _diagnose_rel_error(rel_error):
     cases = [
         (np.array([1.0, 2.0]), np.array([1.0, 3.0])),
         (np.array([[0.5, -1.0], [2.0, 0.0]]), np.array([[0.5, -1.5], [1.0, 0.0]])),
@@ -270,12 +251,9 @@ def _diagnose_rel_error(rel_error):
     return "max |a - b| / max(|a| + |b|): 0 for equal arrays, symmetric, scale-free"
 
 
+@check("count_parameters", notebook="02", points=1)
 def check_count_parameters(count_parameters):
     """``count_parameters(layer_sizes) -> int``: weights and biases of a fully connected network."""
-    return run_check("count_parameters", _diagnose_count_parameters, count_parameters)
-
-
-def _diagnose_count_parameters(count_parameters):
     for sizes in ((784, 32, 16, 10), (3, 4, 2)):
         pairs = list(zip(sizes[:-1], sizes[1:]))
         want = sum(n_in * n_out + n_out for n_in, n_out in pairs)

@@ -7,6 +7,7 @@ The network is Linear, ReLU, Linear, ReLU, Linear and the loss. ``forward(params
 
 import numpy as np
 
+from ..layers import Sigmoid
 from ..losses import SoftmaxCrossEntropy
 from .feedback import (
     Mistake,
@@ -16,8 +17,10 @@ from .feedback import (
     expect_array,
     expect_number,
     expect_tuple,
-    run_check,
+    expect_unchanged,
 )
+from .fixtures import sin_times_square
+from .registry import check
 
 SIZES = (6, 5, 4, 3)  # a small network: 6 inputs, hidden 5 and 4, 3 classes
 NAMES = ("W0", "b0", "W1", "b1", "W2", "b2")
@@ -67,12 +70,9 @@ def reference_backward(caches, relu_steps=(True, True)):
     }
 
 
+@check("init_params", notebook="04", points=1)
 def check_init_params(init_params):
     """``init_params(layer_sizes, rng) -> {"W0": ..., "b0": ..., ...}``: He weights, zero biases."""
-    return run_check("init_params", _diagnose_init_params, init_params)
-
-
-def _diagnose_init_params(init_params):
     sizes = (300, 200, 100, 10)  # enough weights per layer to measure their spread
     params = call(init_params, sizes, np.random.default_rng(0))
     if not isinstance(params, dict):
@@ -113,12 +113,9 @@ def _diagnose_init_params(init_params):
     return "W0..W2 He-initialised with shape (n_in, n_out), biases b0..b2 zero"
 
 
+@check("forward", notebook="04", points=2)
 def check_forward(forward):
     """``forward(params, X, y) -> (loss, caches)`` for Linear, ReLU, Linear, ReLU, Linear, loss."""
-    return run_check("forward", _diagnose_forward, forward)
-
-
-def _diagnose_forward(forward):
     params, X, y = _small_problem()
     want, want_caches = reference_forward(params, X, y)
     result = expect_tuple(call(forward, params, X, y), "forward", 2, "(loss, caches)")
@@ -153,12 +150,9 @@ def _same_cache(got, expected):
     return close(got, expected)
 
 
+@check("backward", notebook="04", points=2)
 def check_backward(backward):
     """``backward(caches) -> grads``: dL/d(every parameter) by the chain rule, from the caches."""
-    return run_check("backward", _diagnose_backward, backward)
-
-
-def _diagnose_backward(backward):
     params, X, y = _small_problem()
     _, caches = reference_forward(params, X, y)
     want = reference_backward(caches)
@@ -195,20 +189,12 @@ def _diagnose_backward(backward):
     return "all six gradients match, from dW2 back to db0"
 
 
+@check("numerical_partial", notebook="04", points=1)
 def check_numerical_partial(numerical_partial):
     """``numerical_partial(f, a, index) -> float``: the central difference for one entry of ``a``."""
-    return run_check("numerical_partial", _diagnose_numerical_partial, numerical_partial)
-
-
-def _diagnose_numerical_partial(numerical_partial):
-    a = np.random.default_rng(0).standard_normal((3, 4)) + 1.0
-    saved = a.copy()
-    index = (1, 2)
-    exact = np.cos(saved[index]) * saved[index] ** 2 + 2 * saved[index] * np.sin(saved[index])
-
-    def f():
-        return float(np.sum(np.sin(a) * a**2))
-
+    f, a, gradient = sin_times_square()
+    saved, index = a.copy(), (1, 2)
+    exact = gradient[index]
     got = call(numerical_partial, f, a, index)
     if not np.array_equal(a, saved):
         raise Mistake(
@@ -232,12 +218,9 @@ def _diagnose_numerical_partial(numerical_partial):
     return "central difference for one entry, which is restored afterwards"
 
 
+@check("predict", notebook="04", points=1)
 def check_predict(predict):
     """``predict(params, X) -> (N,) labels``: the class with the largest logit for each image."""
-    return run_check("predict", _diagnose_predict, predict)
-
-
-def _diagnose_predict(predict):
     params, X, y = _small_problem()
     _, caches = reference_forward(params, X, y)
     logits = caches[-1][0]  # (4, 3)
@@ -256,3 +239,40 @@ def _diagnose_predict(predict):
     if not np.array_equal(got, logits.argmax(axis=1)):
         raise Mistake(f"predicted {got.tolist()}, expected {logits.argmax(axis=1).tolist()}")
     return "one class per image, the largest logit"
+
+
+# Inputs across the sigmoid's range: saturated at both ends, steep in the middle, exactly 0.
+SIGMOID_Z = np.array([[-30.0, -6.0, -1.5, -0.25, 0.0], [0.25, 1.5, 6.0, 30.0, 0.75]])
+
+
+@check("sigmoid_derivative", notebook="04", points=1)
+def check_sigmoid_derivative(sigmoid_derivative):
+    """``sigmoid_derivative(z) -> σ'(z)``: σ(z)(1 - σ(z)) element-wise, at most 1/4 (at z = 0)."""
+    z = SIGMOID_Z.copy()
+    got = call(sigmoid_derivative, z)
+    expect_unchanged(SIGMOID_Z, z, "z")
+    got = expect_array(got, "σ'(z)", SIGMOID_Z.shape)
+    sigmoid = Sigmoid()
+    sigmoid.forward(SIGMOID_Z)
+    expected = sigmoid.backward(np.ones_like(SIGMOID_Z))  # mlp_lib's: dout = 1 gives σ'(z) itself
+    if close(got, expected):
+        return "σ'(z) = σ(z)(1 - σ(z)): 1/4 at z = 0, nearly 0 once |z| passes a few units"
+    s = 1 / (1 + np.exp(-SIGMOID_Z))
+    if close(got, s):
+        raise Mistake(
+            "that is σ(z) itself; its derivative is σ(z) * (1 - σ(z))", "returned-sigmoid"
+        )
+    if close(got, SIGMOID_Z * (1 - SIGMOID_Z)):
+        raise Mistake(
+            "z * (1 - z) uses z where σ(z) belongs: compute s = σ(z) first, then s * (1 - s)",
+            "z-instead-of-sigmoid",
+        )
+    if close(got, 1 - s**2):
+        raise Mistake(
+            "1 - σ(z)² is the pattern of tanh's derivative (1 - tanh²); the sigmoid's is "
+            "σ(z) * (1 - σ(z))",
+            "tanh-formula",
+        )
+    if close(got, -expected):
+        raise Mistake("the sign is flipped: σ rises everywhere, so σ'(z) > 0", "sign")
+    raise Mistake("wrong values: σ'(z) = σ(z) * (1 - σ(z)) with σ(z) = 1 / (1 + np.exp(-z))")

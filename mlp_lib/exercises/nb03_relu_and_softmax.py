@@ -12,23 +12,21 @@ from .feedback import (
     expect_number,
     expect_tuple,
     expect_unchanged,
-    run_check,
 )
+from .registry import check
 
-# Four images, three classes (N != C, so a wrong axis shows), with an exact 0 for ReLU's kink.
-Z = np.array([[-2.0, 0.0, 1.5], [0.5, -0.5, 0.0], [3.0, 1.0, -1.0], [0.0, 2.0, 0.25]])
-LABELS = np.array([2, 0, 1, 1])
+# Logits of four images, three classes (N != C, so a wrong axis shows), with an exact 0 for
+# ReLU's kink; and the images' labels.
+Z = np.array([[-2.0, 0.0, 1.5], [0.5, -0.5, 0.0], [3.0, 1.0, -1.0], [0.0, 2.0, 0.25]])  # (4, 3)
+Z_LABELS = np.array([2, 0, 1, 1])  # (4,)
 BIG = np.array([[1000.0, 999.0, 998.0], [1001.0, 1000.0, 990.0]])  # exp() overflows
 MIXED = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]])  # rows far apart
 FAR_APART = np.array([[0.0, -800.0, -5.0]])  # softmax underflows to exactly 0
 
 
+@check("relu_forward", notebook="03", points=1)
 def check_relu_forward(relu_forward):
     """``relu_forward(z) -> (out, cache)`` with out = max(z, 0) element-wise and cache = z."""
-    return run_check("relu_forward", _diagnose_relu_forward, relu_forward)
-
-
-def _diagnose_relu_forward(relu_forward):
     z = Z.copy()
     result = call(relu_forward, z)
     if isinstance(result, np.ndarray):
@@ -53,12 +51,9 @@ def _diagnose_relu_forward(relu_forward):
     return "out = max(z, 0) element-wise, z unchanged, cache = z"
 
 
+@check("relu_backward", notebook="03", points=1)
 def check_relu_backward(relu_backward):
     """``relu_backward(dout, cache) -> dz``: dout where z > 0 (cache = z), 0 elsewhere, 0 at z = 0."""
-    return run_check("relu_backward", _diagnose_relu_backward, relu_backward)
-
-
-def _diagnose_relu_backward(relu_backward):
     dout = np.random.default_rng(0).standard_normal(Z.shape)
     dout_before = dout.copy()
     got = call(relu_backward, dout, Z.copy())
@@ -145,24 +140,16 @@ def _call_quietly(fn, *args):
         raise
 
 
+@check("softmax", notebook="03", points=1, named_after_answer=True)  # 03 says stable_softmax
 def check_softmax(softmax_fn):
     """``softmax(z) -> p``: each row of p sums to 1, computed without overflow."""
-    name = getattr(softmax_fn, "__name__", "softmax")
-    return run_check(name, _diagnose_softmax, softmax_fn)
-
-
-def _diagnose_softmax(softmax_fn):
     _check_probabilities(softmax_fn, softmax_fn.__name__, softmax, want_log=False)
     return "rows sum to 1, no overflow for logits near 1000 (each row's maximum subtracted)"
 
 
+@check("log_softmax", notebook="03", points=1, named_after_answer=True)
 def check_log_softmax(log_softmax_fn):
     """``log_softmax(z) -> log p``: finite even where p underflows to 0 (log-sum-exp)."""
-    name = getattr(log_softmax_fn, "__name__", "log_softmax")
-    return run_check(name, _diagnose_log_softmax, log_softmax_fn)
-
-
-def _diagnose_log_softmax(log_softmax_fn):
     _check_probabilities(log_softmax_fn, log_softmax_fn.__name__, log_softmax, want_log=True)
     got = _call_quietly(log_softmax_fn, FAR_APART.copy())
     if not (np.shape(got) == FAR_APART.shape and np.all(np.isfinite(got))):
@@ -178,16 +165,13 @@ def _diagnose_log_softmax(log_softmax_fn):
     return "log p = (z - m) - log(sum(exp(z - m))): finite even for logits 800 apart"
 
 
+@check("cross_entropy", notebook="03", points=1)
 def check_cross_entropy(cross_entropy):
     """``cross_entropy(logits, y) -> float``: the mean of -log p[n, y[n]] over the batch."""
-    return run_check("cross_entropy", _diagnose_cross_entropy, cross_entropy)
-
-
-def _diagnose_cross_entropy(cross_entropy):
-    n = len(LABELS)
+    n = len(Z_LABELS)
     log_p = log_softmax(Z)
-    want = -log_p[np.arange(n), LABELS].mean()
-    got = _call_quietly(cross_entropy, Z.copy(), LABELS.copy())
+    want = -log_p[np.arange(n), Z_LABELS].mean()
+    got = _call_quietly(cross_entropy, Z.copy(), Z_LABELS.copy())
     if np.shape(got) == (n,):
         raise Mistake(
             f"it returned one loss per image, shape ({n},); return their mean, one number",
@@ -202,7 +186,7 @@ def _diagnose_cross_entropy(cross_entropy):
         ),
         (-want, "sign", "the loss is negative: it is minus the log-probability, -log p"),
         (
-            -log_p[:, LABELS].mean(),
+            -log_p[:, Z_LABELS].mean(),
             "column-indexing",
             "log_p[:, y] picks whole columns (an N x N array): pick one entry per row with log_p[np.arange(N), y]",
         ),
@@ -212,7 +196,7 @@ def _diagnose_cross_entropy(cross_entropy):
             if np.isclose(got, value):
                 raise Mistake(f"got {got:.4f}, expected {want:.4f}: {cause}", mistake)
         raise Mistake(f"got {got:.4f} on a small example, expected {want:.4f}")
-    huge = _call_quietly(cross_entropy, 1000 * Z, LABELS.copy())
+    huge = _call_quietly(cross_entropy, 1000 * Z, Z_LABELS.copy())
     if not np.isfinite(huge):
         raise Mistake(
             "the loss is inf or nan for logits a thousand times larger: compute it from a stable "
@@ -222,18 +206,14 @@ def _diagnose_cross_entropy(cross_entropy):
     return "mean of -log p[n, y[n]] over the batch, finite for huge logits"
 
 
+@check("softmax_cross_entropy_backward", notebook="03", points=2)
 def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward):
     """``softmax_cross_entropy_backward(logits, y) -> dlogits = (P - Y) / N``."""
-    return run_check(
-        "softmax_cross_entropy_backward", _diagnose_ce_backward, softmax_cross_entropy_backward
-    )
-
-
-def _diagnose_ce_backward(backward):
     n, n_classes = Z.shape
-    onehot = np.eye(n_classes)[LABELS]
+    onehot = np.eye(n_classes)[Z_LABELS]
     want = (softmax(Z) - onehot) / n
-    got = expect_array(_call_quietly(backward, Z.copy(), LABELS.copy()), "dlogits", Z.shape)
+    got = _call_quietly(softmax_cross_entropy_backward, Z.copy(), Z_LABELS.copy())
+    got = expect_array(got, "dlogits", Z.shape)
     if close(got, want):
         return f"(P - Y) / N, rows summing to 0, for a batch of {n}"
     if close(got, n * want):
@@ -249,12 +229,9 @@ def _diagnose_ce_backward(backward):
     raise Mistake("wrong values: dlogits = (softmax(logits) - onehot(y)) / N")
 
 
+@check("largest_safe_logit", notebook="03", points=1)
 def check_largest_safe_logit(largest_safe_logit):
     """``largest_safe_logit(dtype) -> float``: the largest z for which np.exp(z) is finite."""
-    return run_check("largest_safe_logit", _diagnose_largest_safe_logit, largest_safe_logit)
-
-
-def _diagnose_largest_safe_logit(largest_safe_logit):
     for dtype in (np.float64, np.float32, np.float16):
         want = float(np.log(np.finfo(dtype).max))
         got = expect_number(

@@ -1,27 +1,27 @@
-"""Checks for notebook 08: dropout and random shifts, built by hand, and the digits at the edge."""
+"""Checks for notebook 08: dropout and random shifts, built by hand, evaluating a network with
+dropout switched off, and the digits at the edge."""
 
 import numpy as np
 
+from ..model import MLP
 from .feedback import (
     Mistake,
     call,
     describe,
     expect_array,
+    expect_number,
     expect_tuple,
     expect_unchanged,
-    run_check,
 )
+from .registry import check
 
 P_DROP = 0.25
 SHAPE = (400, 250)  # 100,000 units: the fraction dropped is measured to about 0.3%
 
 
+@check("dropout_forward", notebook="08", points=1)
 def check_dropout_forward(dropout_forward):
     """``dropout_forward(x, p, rng) -> (out, scaled_mask)``: inverted dropout while training."""
-    return run_check("dropout_forward", _diagnose_dropout_forward, dropout_forward)
-
-
-def _diagnose_dropout_forward(dropout_forward):
     x = np.ones(SHAPE)
     result = call(dropout_forward, x, P_DROP, np.random.default_rng(0))
     if isinstance(result, np.ndarray):
@@ -74,12 +74,9 @@ def _diagnose_dropout_forward(dropout_forward):
     return f"drops about {P_DROP:.0%} of the units, scales the rest by 1 / (1 - p), mean kept at 1"
 
 
+@check("dropout_backward", notebook="08", points=1)
 def check_dropout_backward(dropout_backward):
     """``dropout_backward(dout, scaled_mask) -> dx``: the same mask applied to the gradient."""
-    return run_check("dropout_backward", _diagnose_dropout_backward, dropout_backward)
-
-
-def _diagnose_dropout_backward(dropout_backward):
     rng = np.random.default_rng(0)
     scaled_mask = (rng.random((4, 6)) >= P_DROP) / (1 - P_DROP)
     dout = rng.standard_normal((4, 6))
@@ -110,12 +107,9 @@ def _reference_shift(image, dy, dx, max_shift):
     return padded[top : top + image.shape[0], left : left + image.shape[1]]
 
 
+@check("shift_one", notebook="08", points=1)
 def check_shift_one(shift_one):
     """``shift_one(image, dy, dx, max_shift) -> image`` moved dy down and dx right, zeros filling in."""
-    return run_check("shift_one", _diagnose_shift_one, shift_one)
-
-
-def _diagnose_shift_one(shift_one):
     image = np.zeros((28, 28))
     image[10, 12], image[20, 5], image[27, 3], image[4, 27] = 1.0, 0.5, 0.8, 0.6  # two at the edge
     for dy, dx, max_shift in ((1, 0, 1), (0, -1, 1), (-1, 1, 1), (2, -2, 2)):
@@ -156,6 +150,29 @@ def _diagnose_shift_one(shift_one):
     return "moves the image down and right by (dy, dx), zeros filling the uncovered border"
 
 
+@check("evaluate", notebook="08", points=1)
+def check_evaluate(evaluate):
+    """``evaluate(model, X, y) -> float``: the accuracy of ``model``, with dropout switched off."""
+    model = MLP((6, 32, 3), dropout=0.5, seed=0, dtype=np.float64)
+    X = np.random.default_rng(0).standard_normal((200, 6))
+    y = model.predict(X)  # the labels the network gives when predicting properly: accuracy 1
+    results = [expect_number(call(evaluate, model, X, y), "the accuracy") for _ in range(2)]
+    if np.isclose(results[0], results[1]) and np.isclose(results[0], 100):
+        raise Mistake("100 is a percentage: return the fraction 1.0", "percentage")
+    if not np.isclose(results[0], results[1]):
+        raise Mistake(
+            f"the accuracy was {float(results[0]):.3f}, then {float(results[1]):.3f}, on 200 images "
+            "this network answers right every time: dropout was still on. Predict with "
+            "training=False (model.predict does), so that every unit takes part",
+            "dropout-on",
+        )
+    if not np.isclose(results[0], 1.0):
+        raise Mistake(
+            f"expected accuracy 1.0 on images labelled with the network's own answers, got {float(results[0]):.3f}"
+        )
+    return "the same answer every time, with every unit taking part (dropout off)"
+
+
 def _reference_touches_edge(images, border):
     ring = np.ones(images.shape[1:], dtype=bool)  # (28, 28): True in the outer `border` pixels
     ring[border:-border, border:-border] = False
@@ -179,12 +196,9 @@ AND_NOT_OR = (
 )
 
 
+@check("touches_edge", notebook="08", points=1)
 def check_touches_edge(touches_edge):
     """``touches_edge(images, border) -> (N,) booleans``: ink within ``border`` pixels of an edge."""
-    return run_check("touches_edge", _diagnose_touches_edge, touches_edge)
-
-
-def _diagnose_touches_edge(touches_edge):
     images = _edge_images()
     for border in (1, 2, 3):
         before = images.copy()

@@ -1,57 +1,103 @@
-"""Checks for notebook 05: the SGD update, mini-batches and the training loop.
+"""Checks for notebook 05: holding out validation images, the SGD update, mini-batches and the
+training loop.
 
-The training loop is checked with a stand-in for the model that records every batch it is given:
-each image's first pixel is its row number, so the check can tell which images came together,
-with which labels, in which order, and whether every image was seen once per epoch.
+They run the student's functions on ``numbered_images`` (fixtures.py), whose first pixel is the
+image's row number, so that a check can tell which images ended up on which side of the split or
+in which batch, with which labels, in which order, and whether every image was seen once per
+epoch. The training loop trains a ``RecordingModel``, a stand-in for the network that records
+every batch it is given.
 """
 
 import numpy as np
 
-from .feedback import Mistake, call, describe, run_check
+from .feedback import Mistake, call, describe, expect_tuple
+from .fixtures import LABELS, N_IMAGES, RecordingModel, numbered_images, row_numbers
+from .registry import check
 
-N_IMAGES, BATCH = 10, 4  # 10 does not divide by 4: the last batch of each epoch has 2 images
-LABELS = (np.arange(N_IMAGES) * 7 + 3) % 10  # every label differs from its neighbours'
-
-
-def _images():
-    """(10, 3) images whose first pixel is the image's row number."""
-    X = np.zeros((N_IMAGES, 3))
-    X[:, 0] = np.arange(N_IMAGES)
-    return X
+BATCH = 4  # N_IMAGES = 10 does not divide by 4: the last batch of each epoch has 2 images
 
 
-class RecordingModel:
-    """Stands in for an MLP in a training loop: records each batch; every gradient is 1.
-
-    ``loss`` returns 1.0, 2.0, 3.0, ... (the step number), so the check can also verify the
-    list of losses the loop returns.
-    """
-
-    def __init__(self):
-        self.params = {"W": np.zeros(2)}
-        self.grads = {"W": np.ones(2)}
-        self.batches = []  # (row numbers, labels) of every batch, in order
-
-    def loss(self, X, y, training=False):
-        self.batches.append((np.asarray(X)[:, 0].astype(int), np.asarray(y).copy()))
-        return float(len(self.batches))
-
-    def backward(self):
-        pass
-
-    def parameters(self):
-        return self.params
-
-    def gradients(self):
-        return self.grads
+@check("hold_out", notebook="05", points=1)
+def check_hold_out(hold_out):
+    """``hold_out(X, y, n_val) -> (X_fit, y_fit, X_val, y_val)``: the last n_val images held out."""
+    for n_val in (3, 0):  # 0: the seed program's setting, nothing held out
+        X, y = numbered_images(), LABELS.copy()
+        parts = expect_tuple(
+            call(hold_out, X, y, n_val), "hold_out", 4, "(X_fit, y_fit, X_val, y_val)"
+        )
+        _check_split(X, y, n_val, *parts)
+    return (
+        "the last n_val images and their labels held out, the rest to train on, as views "
+        "(nothing copied); with n_val = 0 every image trains"
+    )
 
 
+def _rows(images, what):
+    """The row numbers of the images in one part of the split (their first pixel)."""
+    images = np.asarray(images)
+    if images.ndim != 2 or images.shape[1] != 3:
+        raise Mistake(
+            f"{what} should hold whole images, shape (n, 3) here; got {describe(images)}", "shape"
+        )
+    return row_numbers(images)
+
+
+def _check_split(X, y, n_val, X_fit, y_fit, X_val, y_val):
+    n_fit = N_IMAGES - n_val
+    rows_fit, rows_val = _rows(X_fit, "X_fit"), _rows(X_val, "X_val")
+    if n_val == 0 and len(rows_fit) == 0:
+        raise Mistake(
+            "with n_val = 0 nothing should be held out, but X_fit is empty: X[:-0] is X[:0]. "
+            "Slice with the number of images to keep, X[:len(X) - n_val]",
+            "minus-zero",
+        )
+    for rows, labels, part in ((rows_fit, y_fit, "fit"), (rows_val, y_val, "val")):
+        labels = np.asarray(labels)
+        if labels.shape != rows.shape or not np.array_equal(labels, y[rows]):
+            raise Mistake(
+                f"y_{part} does not hold the labels of the images in X_{part}: cut X and y at "
+                "the same place",
+                "labels-mismatch",
+            )
+    if set(rows_fit.tolist()) & set(rows_val.tolist()):
+        raise Mistake(
+            "some images are both in X_fit and in X_val: a network trained on its validation "
+            "images is not tested on new images. Keep the first len(X) - n_val, hold out the rest",
+            "overlap",
+        )
+    if (len(rows_fit), len(rows_val)) != (n_fit, n_val):
+        raise Mistake(
+            f"with {N_IMAGES} images and n_val = {n_val}, expected {n_fit} to train on and "
+            f"{n_val} held out; got {len(rows_fit)} and {len(rows_val)}",
+            "sizes",
+        )
+    if n_val and np.array_equal(np.sort(rows_val), np.arange(n_val)):
+        raise Mistake(
+            f"it holds out the first {n_val} images; mlp_lib (and the rest of the series) holds "
+            "out the last ones, X[len(X) - n_val:]",
+            "first-not-last",
+        )
+    if not (
+        np.array_equal(rows_fit, np.arange(n_fit))
+        and np.array_equal(rows_val, np.arange(n_fit, N_IMAGES))
+    ):
+        raise Mistake(
+            "the images are split in a different order from mlp_lib.split_training_data: keep "
+            "them in file order, the first len(X) - n_val to train on and the last n_val held out",
+            "order",
+        )
+    for part, images in (("X_fit", X_fit), ("X_val", X_val)):
+        if len(images) and not np.shares_memory(images, X):
+            raise Mistake(
+                f"{part} is a copy of the images: with all of MNIST that is up to 188 MB more. "
+                "A slice, X[:n] or X[n:], is a view of the same memory: use slices",
+                "copied",
+            )
+
+
+@check("sgd_update", notebook="05", points=1)
 def check_sgd_update(sgd_update):
     """``sgd_update(params, grads, lr)``: p <- p - lr * dL/dp, in place, for every array."""
-    return run_check("sgd_update", _diagnose_sgd_update, sgd_update)
-
-
-def _diagnose_sgd_update(sgd_update):
     rng = np.random.default_rng(0)
     params = {
         "W0": rng.standard_normal((3, 2)),
@@ -95,13 +141,10 @@ def _diagnose_sgd_update(sgd_update):
     return "every parameter array moved by -lr * gradient, in place"
 
 
+@check("minibatches", notebook="05", points=1)
 def check_minibatches(minibatches):
     """``minibatches(X, y, batch_size, rng) -> iterable of (X_batch, y_batch)`` for one epoch."""
-    return run_check("minibatches", _diagnose_minibatches, minibatches)
-
-
-def _diagnose_minibatches(minibatches):
-    X, y = _images(), LABELS.copy()
+    X, y = numbered_images(), LABELS.copy()
     rng = np.random.default_rng(0)
     first = _collect(minibatches, X, y, rng)
     second = _collect(minibatches, X, y, rng)
@@ -127,7 +170,7 @@ def _collect(minibatches, X, y, rng):
         if not (isinstance(item, tuple | list) and len(item) == 2):
             raise Mistake(f"each batch should be a pair (X_batch, y_batch); got {describe(item)}")
         X_batch, y_batch = item
-        batches.append((np.asarray(X_batch)[:, 0].astype(int), np.asarray(y_batch)))
+        batches.append((row_numbers(X_batch), np.asarray(y_batch)))
     return batches
 
 
@@ -178,17 +221,14 @@ def _check_epochs(batches, y, epochs):
     return orders
 
 
+@check("train_by_hand", notebook="05", points=2)
 def check_train_by_hand(train_by_hand):
     """``train_by_hand(model, X, y, *, epochs, batch_size, lr, seed) -> losses`` (plain SGD)."""
-    return run_check("train_by_hand", _diagnose_train_by_hand, train_by_hand)
-
-
-def _diagnose_train_by_hand(train_by_hand):
     model, lr, epochs = RecordingModel(), 0.5, 2
     losses = call(
         train_by_hand,
         model,
-        _images(),
+        numbered_images(),
         LABELS.copy(),
         epochs=epochs,
         batch_size=BATCH,

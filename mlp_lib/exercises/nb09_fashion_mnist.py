@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .feedback import Mistake, call, describe, expect_number, expect_unchanged, run_check
+from .feedback import Mistake, call, describe, expect_number, expect_unchanged
+from .registry import check
 
 
 def _reference_group_accuracy(cm, group):
@@ -16,12 +17,9 @@ def _confusion_matrices():
     return [(cm, [0, 2, 3]), (cm, [4, 1]), (cm, [5])]
 
 
+@check("group_accuracy", notebook="09", points=1)
 def check_group_accuracy(group_accuracy):
     """``group_accuracy(cm, group) -> float``: right if the same class, or both in ``group``."""
-    return run_check("group_accuracy", _diagnose_group_accuracy, group_accuracy)
-
-
-def _diagnose_group_accuracy(group_accuracy):
     for cm, group in _confusion_matrices():
         before = cm.copy()
         got = expect_number(call(group_accuracy, cm, list(group)), "the accuracy")

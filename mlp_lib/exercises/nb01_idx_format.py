@@ -5,7 +5,8 @@ import struct
 
 import numpy as np
 
-from .feedback import Mistake, call, expect_array, expect_number, run_check
+from .feedback import Mistake, call, expect_array, expect_number
+from .registry import check
 
 
 def idx_bytes(array):
@@ -15,12 +16,9 @@ def idx_bytes(array):
     return header + array.astype(np.uint8).tobytes()
 
 
+@check("decode_idx", notebook="01", points=2)
 def check_decode_idx(decode_idx):
     """``decode_idx(raw) -> array``: an IDX file's bytes to an array of the header's shape."""
-    return run_check("decode_idx", _diagnose_decode_idx, decode_idx)
-
-
-def _diagnose_decode_idx(decode_idx):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(2, 3, 4), dtype=np.uint8)  # a tiny "images" file
     labels = rng.integers(0, 10, size=20, dtype=np.uint8)  # a tiny "labels" file
@@ -98,12 +96,9 @@ def _hint_for_error(message, array):
     return "", None
 
 
+@check("mean_image_per_class", notebook="01", points=1)
 def check_mean_image_per_class(mean_image_per_class):
     """``mean_image_per_class(X, y) -> (10, D)``: the average image of each class."""
-    return run_check("mean_image_per_class", _diagnose_mean_image, mean_image_per_class)
-
-
-def _diagnose_mean_image(mean_image_per_class):
     rng = np.random.default_rng(0)
     y = np.concatenate([np.arange(10), rng.integers(0, 10, size=13)])  # every class, unequal counts
     X = rng.random((len(y), 6))  # (23, 6)
@@ -127,12 +122,9 @@ def _diagnose_mean_image(mean_image_per_class):
     return "gives the mean image of each of the 10 classes"
 
 
+@check("count_always_blank_pixels", notebook="01", points=1)
 def check_count_always_blank_pixels(count_always_blank_pixels):
     """``count_always_blank_pixels(X) -> int``: pixel positions that are 0 in every image of X."""
-    return run_check("count_always_blank_pixels", _diagnose_blank_pixels, count_always_blank_pixels)
-
-
-def _diagnose_blank_pixels(count_always_blank_pixels):
     X = np.zeros((4, 7))  # 4 images of 7 pixels; columns 0, 3 and 6 are always blank
     X[:, 1] = [0.0, 0.5, 0.0, 1.0]
     X[:, 2] = 1.0

@@ -1,0 +1,46 @@
+"""Checks for notebook 07, the playground: counting the steps of an epoch (Try it 2).
+
+Try it 3 reuses notebook 02's ``count_parameters``; its check is 02's, ungraded in 07.
+"""
+
+from ..batches import n_batches
+from .feedback import Mistake, call, expect_number
+from .registry import check
+
+
+@check("steps_per_epoch", notebook="07", points=1)
+def check_steps_per_epoch(steps_per_epoch):
+    """``steps_per_epoch(n_images, batch_size) -> int``: mini-batches in one epoch, the last smaller."""
+    for n, batch_size in (
+        (10_000, 64),
+        (10_000, 1000),
+        (50, 64),
+        (10_000, 8),
+        (1, 1),
+        (1000, 1024),
+    ):
+        want = n_batches(n, batch_size)
+        got = expect_number(
+            call(steps_per_epoch, n, batch_size),
+            f"the steps for {n} images in batches of {batch_size}",
+        )
+        if got == want:
+            continue
+        if got != int(got):
+            raise Mistake(
+                f"{got:g} steps for {n:,} images in batches of {batch_size}: a step takes a whole "
+                "batch, and the last batch takes what is left. Round up: -(-N // B), or "
+                "math.ceil(N / B)",
+                "not-whole",
+            )
+        if got == n // batch_size:
+            raise Mistake(
+                f"{n:,} // {batch_size} = {n // batch_size} rounds down and forgets the last, "
+                f"smaller batch of {n % batch_size} images (notebook 06's bug). Round up: "
+                "-(-N // B), or math.ceil(N / B)",
+                "last-batch-dropped",
+            )
+        raise Mistake(
+            f"expected {want:,} steps for {n:,} images in batches of {batch_size}, got {got:g}"
+        )
+    return "ceil(N / B) steps: 157 for 10,000 images in batches of 64, the last batch of 16"
