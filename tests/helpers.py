@@ -63,3 +63,37 @@ def peak_memory_of(function):
         return raised, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def seed_program_module():
+    """benchmarks/real_seed_program.py, imported by path (benchmarks/ is not a package)."""
+    import importlib.util
+
+    if "real_seed_program" in sys.modules:
+        return sys.modules["real_seed_program"]
+    spec = importlib.util.spec_from_file_location(
+        "real_seed_program", ROOT / "benchmarks" / "real_seed_program.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["real_seed_program"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def seed_post_or_skip():
+    """The real seed post; else a skip saying how to provide it (a failure in CI, or when
+    MLP_LIB_SEED_POST names something that is not the post)."""
+    import os
+
+    import pytest
+    from chromium import skip_or_fail
+
+    real_seed_program = seed_program_module()
+    try:
+        return real_seed_program.find_post()
+    except real_seed_program.SeedPostError as exc:
+        if os.environ.get(real_seed_program.ENV_VAR, "").strip():
+            pytest.fail(f"{real_seed_program.ENV_VAR} is set, but {exc}", pytrace=False)
+        skip_or_fail(
+            f"no seed post: {real_seed_program.how_to_provide()}", "the real seed program's tests"
+        )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chromium import skip_or_fail
+from helpers import seed_post_or_skip
 
 from mlp_lib import Momentum, load_mnist
 
@@ -111,19 +111,6 @@ def write_post(tmp_path, text):
     (folder / "README.md").write_text("not the post", encoding="utf-8")
     (folder / "000_post.txt").write_text(text, encoding="utf-8")
     return folder
-
-
-def seed_post_or_skip():
-    """The real seed post; else a skip saying how to provide it (a failure in CI, or when
-    MLP_LIB_SEED_POST names something that is not the post)."""
-    try:
-        return real_seed_program.find_post()
-    except real_seed_program.SeedPostError as exc:
-        if os.environ.get(real_seed_program.ENV_VAR, "").strip():
-            pytest.fail(f"{real_seed_program.ENV_VAR} is set, but {exc}", pytrace=False)
-        skip_or_fail(
-            f"no seed post: {real_seed_program.how_to_provide()}", "the real seed program's tests"
-        )
 
 
 @pytest.fixture(scope="module")
@@ -550,6 +537,7 @@ def test_struct_loaders_read_the_same_images_as_read_idx(tmp_path):
         np.testing.assert_array_equal(load(path), read_idx(path))
 
 
+@pytest.mark.slow  # times a 1024³ product and training rounds: several seconds
 def test_matmul_report_measures_rounds_and_compares_their_median_with_the_goal(tiny_mnist, capsys):
     d = tiny_mnist
     ratio = bench_matmul.report(

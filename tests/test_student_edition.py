@@ -19,6 +19,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from mlp_lib.exercises import CHECKS
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import make_student_edition as tool  # noqa: E402
@@ -64,7 +66,8 @@ def test_the_teacher_notebooks_have_solutions_to_remove():
     assert len(distinctive_lines()) > 100
 
 
-def test_the_edition_has_all_nine_notebooks_and_the_pages_they_link_to(edition):
+def test_the_edition_has_all_eleven_notebooks_and_the_pages_they_link_to(edition):
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{n:02d}" for n in range(1, 12)]  # 01..11, no gap
     names = sorted(p.name for p in edition.iterdir() if p.name != tool.MANIFEST)
     assert names == sorted([p.name for p in NOTEBOOKS] + ["README.md", "glossary.md", "shapes.md"])
 
@@ -517,7 +520,11 @@ ROUND_TRIP = [
         "07_playground.ipynb",
     )
 ]
-POINTS = {"02": 8, "03": 8, "04": 7, "05": 5, "06": 5, "07": 1}
+# What nbgrader must give each notebook at full marks: the points the registry of checks says.
+POINTS = {
+    notebook: sum(c.points for c in CHECKS.values() if c.notebook == notebook)
+    for notebook in (path.name[:2] for path in ROUND_TRIP)
+}
 
 
 def nbgrader(course, *args, timeout=900):

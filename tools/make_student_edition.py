@@ -1,6 +1,6 @@
 """Make the student edition of the notebooks: solutions out, stubs in, outputs cleared.
 
-    python tools/make_student_edition.py student/                    # all nine, for handing out
+    python tools/make_student_edition.py student/                    # every notebook, for handing out
     python tools/make_student_edition.py student/ notebooks/02_*.ipynb   # just some
     python tools/make_student_edition.py --nbgrader-source course/source/ps1 notebooks/0[2-4]_*.ipynb
 

@@ -228,6 +228,7 @@ def test_only_the_teachers_home_is_made_bigger():
     assert values("values.yaml")["singleuser"]["storage"]["capacity"] == "1Gi"
 
 
+@pytest.mark.slow  # runs the hand-out in a new Python, as a pod does: about a second each
 @pytest.mark.parametrize("admin, edition", [(False, "student"), (True, "teacher")])
 def test_the_pods_start_hook_hands_out_the_edition_of_the_role(tmp_path, admin, edition):
     # The postStart command as Kubernetes runs it (sh -c, in the pod's environment), with this
