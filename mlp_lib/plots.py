@@ -109,7 +109,8 @@ def plot_confusion_matrix(cm, class_names=None, title="Confusion matrix"):
 def plot_first_layer_weights(W, n=16, ncols=8, title="First-layer weights as 28Ã—28 images"):
     """Each column of the first weight matrix W (784, H) shown as an image: what a unit looks for.
 
-    Blue is a positive weight (ink there excites the unit), red a negative one.
+    Red is a positive weight (ink there raises the unit's input), blue a negative one (ink there
+    lowers it), white 0: the colours of notebook 11.
     """
     W = np.asarray(W)
     if W.ndim != 2 or W.shape[0] != 784:
@@ -126,7 +127,7 @@ def plot_first_layer_weights(W, n=16, ncols=8, title="First-layer weights as 28Ã
         if i < n:
             w = W[:, i].reshape(28, 28).copy()  # a copy, not a view that keeps W alive
             limit = np.abs(w).max() or 1.0
-            ax.imshow(w, cmap="RdBu", vmin=-limit, vmax=limit)
+            ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(f"unit {i}", fontsize=8)
     fig.suptitle(title)
     return fig

@@ -214,8 +214,9 @@ class RecipeResult:
     def record(self):
         """What the run did, as plain numbers for a JSON file (accuracies as fractions).
 
-        The settings, the validation and test results, the training time, and per epoch: the
-        validation accuracy, the training accuracy and the mean mini-batch loss.
+        The settings and the network's layer sizes, the validation and test results, the training
+        time, and per epoch: the validation accuracy, the training accuracy and the mean
+        mini-batch loss.
         """
         h, validation = self.history, self.validation
         epoch_loss = [
@@ -224,6 +225,7 @@ class RecipeResult:
         ]
         return dict(
             settings=self.recipe.as_dict(),
+            layer_sizes=list(self.recipe.layer_sizes),
             train_images=self.train_images,
             validation_accuracy=None if validation is None else validation.accuracy,
             validation_correct=None if validation is None else validation.correct,

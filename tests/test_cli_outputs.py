@@ -262,6 +262,7 @@ def test_history_records_the_settings_the_accuracies_and_the_curves(tmp_path, ca
     history = json.loads(path.read_text())
     assert history["format_version"] == 1 and history["preset"] == "default"
     assert history["settings"]["hidden_sizes"] == [16] and history["settings"]["epochs"] == 2
+    assert history["layer_sizes"] == [784, 16, 10]  # the network, as the guides name it
     assert history["train_images"] == 3000 and history["validation_total"] == 1000
     assert len(history["epoch_val_accuracy"]) == len(history["epoch_loss"]) == 2
     assert history["epoch_val_accuracy"][-1] == history["validation_accuracy"]

@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 
 from mlp_lib import exercises as ex
+from mlp_lib import softmax
+from mlp_lib.drawing import crop_to_ink, fit_in_box, place_by_centre_of_mass, resize_area
+from mlp_lib.inspect_net import calibration, loss_gradient, score_gradient
 
 # ---- right answers, as the notebooks write them -------------------------------------------------
 
@@ -208,6 +211,23 @@ def evaluate(model, X, y):
     return float(np.mean(model.predict(X) == y))
 
 
+def momentum_step(p, g, velocity, lr, mu):
+    velocity = mu * velocity - lr * g
+    return p + velocity, velocity
+
+
+def nesterov_step(p, g, velocity, lr, mu):
+    velocity = mu * velocity - lr * g
+    return p + mu * velocity - lr * g, velocity
+
+
+def adam_step(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
 def dropout_forward(x, p, rng):
     scaled_mask = (rng.random(x.shape) >= p) / (1 - p)
     return x * scaled_mask, scaled_mask
@@ -247,6 +267,41 @@ def sigmoid_derivative(z):
     return s * (1 - s)
 
 
+def box_centre_preprocess(image):
+    boxed = fit_in_box(crop_to_ink(image))
+    out = np.zeros((28, 28))
+    h, w = boxed.shape
+    top, left = (28 - h) // 2, (28 - w) // 2
+    out[top : top + h, left : left + w] = boxed
+    return out.ravel()
+
+
+def keep_every_kth(image, shape):  # given code in notebook 10, section 3
+    rows = ((np.arange(shape[0]) + 0.5) * image.shape[0] / shape[0]).astype(int)
+    cols = ((np.arange(shape[1]) + 0.5) * image.shape[1] / shape[1]).astype(int)
+    return image[np.ix_(rows, cols)]
+
+
+def nearest_preprocess(image):
+    cropped = crop_to_ink(image)
+    return place_by_centre_of_mass(keep_every_kth(cropped, fit_in_box(cropped).shape)).ravel()
+
+
+def count_dead_units(acts):
+    return int((acts.max(axis=0) == 0).sum())
+
+
+def targeted_step(model, x, target, x_original, eps, radius):
+    g = loss_gradient(model, x, np.full(len(x), target))
+    x_new = np.clip(x - eps * np.sign(g), 0, 1)
+    return np.clip(x_new, x_original - radius, x_original + radius)
+
+
+def ece_at_temperature(logits, y, T):
+    probs = softmax(logits / T)
+    return calibration(probs.max(axis=1), probs.argmax(axis=1) == y).ece
+
+
 RIGHT = [
     (ex.check_decode_idx, decode_idx),
     (ex.check_mean_image_per_class, mean_image_per_class),
@@ -280,12 +335,20 @@ RIGHT = [
     (ex.check_precision, precision),
     (ex.check_top2_accuracy, top2_accuracy),
     (ex.check_steps_per_epoch, steps_per_epoch),
+    (ex.check_momentum_step, momentum_step),
+    (ex.check_nesterov_step, nesterov_step),
+    (ex.check_adam_step, adam_step),
     (ex.check_dropout_forward, dropout_forward),
     (ex.check_dropout_backward, dropout_backward),
     (ex.check_shift_one, shift_one),
     (ex.check_evaluate, evaluate),
     (ex.check_touches_edge, touches_edge),
     (ex.check_group_accuracy, group_accuracy),
+    (ex.check_box_centre_preprocess, box_centre_preprocess),
+    (ex.check_nearest_preprocess, nearest_preprocess),
+    (ex.check_count_dead_units, count_dead_units),
+    (ex.check_targeted_step, targeted_step),
+    (ex.check_ece_at_temperature, ece_at_temperature),
 ]
 
 
@@ -506,7 +569,8 @@ def mistakes():
             "ignores-rng",
             r"rng argument",
         ),
-        (ex.check_numerical_grad, lambda f, a, eps=1e-6: np.zeros_like(a), None, r"differs"),
+        (ex.check_numerical_grad, lambda f, a, eps=1e-6: np.ones_like(a), None, r"differs"),
+        (ex.check_numerical_grad, unnudged_grad, "not-nudged", r"the entry never changed"),
         (
             ex.check_numerical_grad,
             one_sided_grad,
@@ -531,6 +595,12 @@ def mistakes():
             lambda s: sum(i * o for i, o in zip(s[:-1], s[1:])),
             "no-biases",
             r"only the weights",
+        ),
+        (
+            ex.check_count_parameters,
+            lambda s: float(sum(i * o for i, o in zip(s[:-1], s[1:]))),
+            "no-biases",
+            r"^25,760 for \(784, 32, 16, 10\) counts",  # a whole number, not 25,760.0
         ),
         (
             ex.check_count_parameters,
@@ -685,6 +755,18 @@ def mistakes():
         ),
         (
             ex.check_forward,
+            lambda p, X, y: forward(p, X, y, relus=(False, False)),
+            "missing-relu",
+            r"without the first and the second ReLU",
+        ),
+        (
+            ex.check_forward,
+            forward_relu_on_logits,
+            "relu-on-logits",
+            r"^a ReLU after the last layer: the logits must stay as they are",
+        ),
+        (
+            ex.check_forward,
             lambda p, X, y: (forward(p, X, y)[0], forward(p, X, y)[1][::-1]),
             "caches",
             r"order",
@@ -700,6 +782,12 @@ def mistakes():
             lambda caches: backward(caches, skip_relu=0),
             "skipped-relu-backward",
             r"first ReLU",
+        ),
+        (
+            ex.check_backward,
+            backward_without_relus,
+            "skipped-relu-backward",
+            r"first and the second ReLU",
         ),
         (
             ex.check_backward,
@@ -722,9 +810,10 @@ def mistakes():
         (
             ex.check_numerical_partial,
             lambda f, a, i, eps=1e-6: (f() - f()) / eps,
-            None,
-            r"exact slope",
+            "not-nudged",
+            r"a\[index\] never changed",
         ),
+        (ex.check_numerical_partial, lambda f, a, i, eps=1e-6: f(), None, r"exact slope"),
         (
             ex.check_predict,
             lambda p, X: forward(p, X, np.zeros(len(X), dtype=int))[1][-1][0].argmax(axis=0),
@@ -839,8 +928,119 @@ def mistakes():
             r"10,000 // 64 = 156 rounds down",
         ),
         (ex.check_steps_per_epoch, lambda n, b: n / b, "not-whole", r"156\.25 steps"),
-        (ex.check_steps_per_epoch, lambda n, b: n // b + 1, None, r"expected 10 steps"),
+        (
+            ex.check_steps_per_epoch,
+            lambda n, b: n // b + 1,
+            "plus-one",
+            r"10,000 // 1000 \+ 1 = 11 counts one batch too many",
+        ),
+        (
+            ex.check_steps_per_epoch,
+            lambda n, b: float(n // b + 2),
+            None,
+            r"expected 157 steps for 10,000 images in batches of 64, got 158$",
+        ),
         # 08
+        (ex.check_momentum_step, momentum_velocity_after_step, "velocity-after-step", r"first"),
+        (
+            ex.check_momentum_step,
+            lambda p, g, v, lr, mu: momentum_step(p, -g, v, lr, mu),
+            "sign",
+            r"uphill",
+        ),
+        (
+            ex.check_momentum_step,
+            lambda p, g, v, lr, mu: (p - (mu * v - lr * g), mu * v - lr * g),
+            "sign",
+            r"minus sign is in the velocity",
+        ),
+        (ex.check_momentum_step, momentum_of_gradients, "velocity-of-gradients", r"PyTorch"),
+        (
+            ex.check_momentum_step,
+            lambda p, g, v, lr, mu: (p - lr * g, mu * v - lr * g),
+            "plain-sgd",
+            r"plain SGD",
+        ),
+        (
+            ex.check_momentum_step,
+            lambda p, g, v, lr, mu: momentum_step(p, g, v, lr, mu)[::-1],
+            "order",
+            r"return \(p, velocity\)",
+        ),
+        (
+            ex.check_momentum_step,
+            lambda p, g, v, lr, mu: (momentum_step(p, g, v, lr, mu)[0], v),
+            "old-velocity-returned",
+            r"the one it was given",
+        ),
+        (ex.check_momentum_step, momentum_in_place, "in-place", r"in place"),
+        (
+            ex.check_momentum_step,
+            lambda p, g, v, lr, mu: (p + 2 * (mu * v - lr * g), mu * v - lr * g),
+            None,
+            r"at step 1 of 4.*new p is wrong",
+        ),
+        (
+            ex.check_nesterov_step,
+            nesterov_old_velocity,
+            "look-ahead-old-velocity",
+            r"with the velocity just updated",
+        ),
+        (ex.check_nesterov_step, momentum_step, "look-ahead-old-velocity", r"plain momentum"),
+        (
+            ex.check_nesterov_step,
+            lambda p, g, v, lr, mu: (p + mu * (mu * v - lr * g), mu * v - lr * g),
+            "no-gradient-term",
+            r"fresh gradient",
+        ),
+        (
+            ex.check_nesterov_step,
+            lambda p, g, v, lr, mu: nesterov_step(p, -g, v, lr, mu),
+            "sign",
+            r"uphill",
+        ),
+        (
+            ex.check_nesterov_step,
+            lambda p, g, v, lr, mu: nesterov_step(p, g, v, lr, mu)[::-1],
+            "order",
+            r"in that order",
+        ),
+        (ex.check_adam_step, adam_uncorrected, "no-bias-correction", r"no bias correction"),
+        (
+            ex.check_adam_step,
+            adam_m_corrected_only,
+            "half-bias-correction",
+            r"only m was corrected",
+        ),
+        (
+            ex.check_adam_step,
+            adam_v_corrected_only,
+            "half-bias-correction",
+            r"only v was corrected",
+        ),
+        (ex.check_adam_step, adam_eps_inside, "eps-inside-sqrt", r"inside the square root"),
+        (ex.check_adam_step, adam_no_sqrt, "no-sqrt", r"square root"),
+        (
+            ex.check_adam_step,
+            lambda p, g, m, v, t, lr, b1, b2, eps: adam_step(p, -g, m, v, t, lr, b1, b2, eps),
+            None,
+            r"at step 1 of 4",
+        ),
+        (ex.check_adam_step, adam_uphill, "sign", r"uphill"),
+        (ex.check_adam_step, adam_not_squared, "not-squared", r"squares"),
+        (
+            ex.check_adam_step,
+            lambda p, g, m, v, t, lr, b1, b2, eps: adam_step(p, g, m, v, t, lr, b2, b1, eps),
+            "betas-swapped",
+            r"swapped",
+        ),
+        (
+            ex.check_adam_step,
+            adam_corrected_moments,
+            "corrected-moments-returned",
+            r"m_hat and v_hat",
+        ),
+        (ex.check_adam_step, adam_in_place, "in-place", r"in place"),
         (
             ex.check_dropout_forward,
             lambda x, p, rng: dropout_forward(x, p, rng)[0],
@@ -973,12 +1173,138 @@ def mistakes():
             r"plain accuracy",
         ),
         (ex.check_group_accuracy, group_accuracy_in_place, "in-place", r"in place"),
+        # 10
+        (ex.check_box_centre_preprocess, box_centre_by_mass, "centre-of-mass", r"centre of mass"),
+        (ex.check_box_centre_preprocess, box_centre_uncropped, "no-crop", r"crop_to_ink"),
+        (ex.check_box_centre_preprocess, box_centre_squashed, "squashed", r"aspect ratio"),
+        (ex.check_box_centre_preprocess, box_centre_in_the_corner, "top-left", r"top-left"),
+        (
+            ex.check_box_centre_preprocess,
+            box_centre_swapped,
+            "rows-columns-swapped",
+            r"20 x 15 \(rows x columns\)",
+        ),
+        (
+            ex.check_box_centre_preprocess,
+            box_centre_rounded,
+            "one-pixel-off",
+            r"column \(28 - 15\) // 2 = 6",
+        ),
+        (
+            ex.check_box_centre_preprocess,
+            lambda image: box_centre_preprocess(image).reshape(28, 28),
+            "not-flat",
+            r"\.ravel\(\)",
+        ),
+        (ex.check_box_centre_preprocess, box_centre_in_place, "in-place", r"in place"),
+        (
+            ex.check_nearest_preprocess,
+            lambda image: place_by_centre_of_mass(fit_in_box(crop_to_ink(image))).ravel(),
+            "area-average",
+            r"keep_every_kth instead of fit_in_box",
+        ),
+        (ex.check_nearest_preprocess, nearest_uncropped, "no-crop", r"crop_to_ink"),
+        (ex.check_nearest_preprocess, nearest_squashed, "squashed", r"fit_in_box\(cropped\)"),
+        (
+            ex.check_nearest_preprocess,
+            nearest_in_the_middle,
+            "not-centred",
+            r"place_by_centre_of_mass",
+        ),
+        # 11
+        (
+            ex.check_count_dead_units,
+            lambda acts: int((acts.max(axis=0) > 0).sum()),
+            "counted-alive",
+            r"fire at least once",
+        ),
+        (
+            ex.check_count_dead_units,
+            lambda acts: int((acts.max(axis=1) == 0).sum()),
+            "wrong-axis",
+            r"axis=0",
+        ),
+        (ex.check_count_dead_units, lambda acts: int((acts == 0).sum()), "counted-zeros", r"pairs"),
+        (
+            ex.check_count_dead_units,
+            lambda acts: int((acts.min(axis=0) == 0).sum()),
+            "off-once",
+            r"maximum is 0",
+        ),
+        (
+            ex.check_count_dead_units,
+            lambda acts: int((acts < 0).all(axis=0).sum()),
+            "negative",
+            r"never negative",
+        ),
+        (
+            ex.check_count_dead_units,
+            lambda acts: acts.max(axis=0) == 0,
+            "not-a-number",
+            r"\.sum\(\)",
+        ),
+        (ex.check_targeted_step, targeted_uphill, "uphill", r"x - eps \* sign"),
+        (ex.check_targeted_step, targeted_without_sign, "no-sign", r"np\.sign"),
+        (ex.check_targeted_step, targeted_up_the_score, "score-not-loss", r"loss_gradient"),
+        (ex.check_targeted_step, targeted_outside_0_1, "no-range-clip", r"\[0, 1\]"),
+        (ex.check_targeted_step, targeted_around_x, "no-radius", r"around the original image"),
+        (ex.check_targeted_step, targeted_in_place, "in-place", r"in place"),
+        (
+            ex.check_ece_at_temperature,
+            lambda logits, y, T: ece_at_temperature(logits * T, y, 1.0),
+            "multiplied",
+            r"softmax\(logits / T\)",
+        ),
+        (
+            ex.check_ece_at_temperature,
+            lambda logits, y, T: ece_at_temperature(logits, y, 1.0),
+            "ignores-T",
+            r"whatever T",
+        ),
+        (
+            ex.check_ece_at_temperature,
+            ece_probabilities_divided,
+            "probabilities-divided",
+            r"sum to 1",
+        ),
+        (ex.check_ece_at_temperature, ece_true_class, "true-class", r"predicted class"),
+        (ex.check_ece_at_temperature, ece_whole_calibration, "returned-calibration", r"\.ece"),
+        (
+            ex.check_ece_at_temperature,
+            lambda logits, y, T: 100 * ece_at_temperature(logits, y, T),
+            "percentage",
+            r"fraction",
+        ),
     ]
 
 
 def column_major_decode(raw):
     array = decode_idx(raw)
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * raw[3]).reshape(array.shape, order="F")
+
+
+def forward_relu_on_logits(params, X, y):
+    _, caches = forward(params, X, y)
+    logits = np.maximum(caches[-1][0], 0)  # a ReLU after the last Linear too
+    return cross_entropy(logits, y), (*caches[:-1], (logits, y))
+
+
+def backward_without_relus(caches):
+    c0, _, c1, _, c2, (logits, y) = caches
+    dh1, dW2, db2 = linear_backward(softmax_cross_entropy_backward(logits, y), c2)
+    dh0, dW1, db1 = linear_backward(dh1, c1)  # no relu_backward on the way
+    _, dW0, db0 = linear_backward(dh0, c0)
+    return {"W0": dW0, "b0": db0, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def unnudged_grad(f, a, eps=1e-6):
+    grad = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        _ = a[idx] + eps  # computed, never stored in a: f sees the same a both times
+        f_plus = f()
+        f_minus = f()
+        grad[idx] = (f_plus - f_minus) / (2 * eps)
+    return grad
 
 
 def one_sided_grad(f, a, eps=1e-6):
@@ -1187,6 +1513,85 @@ def count_correct_seed_style(model, X, y, batch_size):
     return correct, seen
 
 
+def momentum_velocity_after_step(p, g, velocity, lr, mu):
+    p_new = p + velocity  # steps with the old velocity
+    return p_new, mu * velocity - lr * g
+
+
+def momentum_of_gradients(p, g, velocity, lr, mu):
+    velocity = mu * velocity + g  # PyTorch's form: a velocity of gradients
+    return p - lr * velocity, velocity
+
+
+def momentum_in_place(p, g, velocity, lr, mu):
+    velocity *= mu
+    velocity -= lr * g
+    p += velocity
+    return p, velocity
+
+
+def nesterov_old_velocity(p, g, velocity, lr, mu):
+    p_new = p + mu * velocity - lr * g  # looks ahead with the velocity it was given
+    return p_new, mu * velocity - lr * g
+
+
+def adam_moments(g, m, v, beta1, beta2):
+    return beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+
+
+def adam_uncorrected(p, g, m, v, t, lr, beta1, beta2, eps):
+    m, v = adam_moments(g, m, v, beta1, beta2)
+    return p - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_m_corrected_only(p, g, m, v, t, lr, beta1, beta2, eps):
+    m, v = adam_moments(g, m, v, beta1, beta2)
+    return p - lr * (m / (1 - beta1**t)) / (np.sqrt(v) + eps), m, v
+
+
+def adam_v_corrected_only(p, g, m, v, t, lr, beta1, beta2, eps):
+    m, v = adam_moments(g, m, v, beta1, beta2)
+    return p - lr * m / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+
+def adam_eps_inside(p, g, m, v, t, lr, beta1, beta2, eps):
+    m, v = adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / np.sqrt(v_hat + eps), m, v
+
+
+def adam_no_sqrt(p, g, m, v, t, lr, beta1, beta2, eps):
+    m, v = adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / (v_hat + eps), m, v
+
+
+def adam_uphill(p, g, m, v, t, lr, beta1, beta2, eps):
+    p_new, m, v = adam_step(p, g, m, v, t, lr, beta1, beta2, eps)
+    return 2 * p - p_new, m, v
+
+
+def adam_not_squared(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g  # g, not g * g: sqrt of a negative v gives nan
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def adam_corrected_moments(p, g, m, v, t, lr, beta1, beta2, eps):
+    p_new, m, v = adam_step(p, g, m, v, t, lr, beta1, beta2, eps)
+    return p_new, m / (1 - beta1**t), v / (1 - beta2**t)
+
+
+def adam_in_place(p, g, m, v, t, lr, beta1, beta2, eps):
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
 def same_mask_dropout(x, p, rng):
     scaled_mask = (rng.random(x.shape[1]) >= p) / (1 - p)
     return x * scaled_mask, scaled_mask
@@ -1241,6 +1646,111 @@ def group_accuracy_in_place(cm, group):
     return right
 
 
+def box_centre_by_mass(image):
+    return place_by_centre_of_mass(fit_in_box(crop_to_ink(image))).ravel()
+
+
+def box_centre_uncropped(image):
+    boxed = fit_in_box(image)  # the whole canvas, margins and all
+    out = np.zeros((28, 28))
+    h, w = boxed.shape
+    out[(28 - h) // 2 : (28 - h) // 2 + h, (28 - w) // 2 : (28 - w) // 2 + w] = boxed
+    return out.ravel()
+
+
+def box_centre_squashed(image):
+    out = np.zeros((28, 28))
+    out[4:24, 4:24] = resize_area(crop_to_ink(image), (20, 20))
+    return out.ravel()
+
+
+def box_centre_in_the_corner(image):
+    boxed = fit_in_box(crop_to_ink(image))
+    out = np.zeros((28, 28))
+    out[: boxed.shape[0], : boxed.shape[1]] = boxed
+    return out.ravel()
+
+
+def box_centre_swapped(image):
+    boxed = fit_in_box(crop_to_ink(image))
+    out = np.zeros((28, 28))
+    h, w = boxed.shape
+    top, left = (28 - w) // 2, (28 - h) // 2
+    out[top : top + h, left : left + w] = boxed
+    return out.ravel()
+
+
+def box_centre_rounded(image):
+    boxed = fit_in_box(crop_to_ink(image))
+    out = np.zeros((28, 28))
+    h, w = boxed.shape
+    top, left = int(np.ceil((28 - h) / 2)), int(np.ceil((28 - w) / 2))  # half a pixel up
+    out[top : top + h, left : left + w] = boxed
+    return out.ravel()
+
+
+def box_centre_in_place(image):
+    image[image < 0.1] = 0  # cleans the faint edges, in the caller's drawing
+    return box_centre_preprocess(image)
+
+
+def nearest_uncropped(image):
+    return place_by_centre_of_mass(keep_every_kth(image, fit_in_box(image).shape)).ravel()
+
+
+def nearest_squashed(image):
+    return place_by_centre_of_mass(keep_every_kth(crop_to_ink(image), (20, 20))).ravel()
+
+
+def nearest_in_the_middle(image):
+    cropped = crop_to_ink(image)
+    return box_centre_preprocess(keep_every_kth(cropped, fit_in_box(cropped).shape))
+
+
+def targeted_uphill(model, x, target, x_original, eps, radius):
+    return targeted_step(model, x, target, x_original, -eps, radius)
+
+
+def targeted_without_sign(model, x, target, x_original, eps, radius):
+    g = loss_gradient(model, x, np.full(len(x), target))
+    return np.clip(np.clip(x - eps * g, 0, 1), x_original - radius, x_original + radius)
+
+
+def targeted_up_the_score(model, x, target, x_original, eps, radius):
+    g = score_gradient(model, x, np.full(len(x), target))
+    return np.clip(np.clip(x + eps * np.sign(g), 0, 1), x_original - radius, x_original + radius)
+
+
+def targeted_outside_0_1(model, x, target, x_original, eps, radius):
+    g = loss_gradient(model, x, [target] * len(x))
+    return np.clip(x - eps * np.sign(g), x_original - radius, x_original + radius)
+
+
+def targeted_around_x(model, x, target, x_original, eps, radius):
+    return targeted_step(model, x, target, x, eps, radius)  # the ball follows x
+
+
+def targeted_in_place(model, x, target, x_original, eps, radius):
+    x -= eps * np.sign(loss_gradient(model, x, np.full(len(x), target)))
+    np.clip(x, x_original - radius, x_original + radius, out=x)
+    return np.clip(x, 0, 1)
+
+
+def ece_probabilities_divided(logits, y, T):
+    probs = softmax(logits) / T
+    return calibration(probs.max(axis=1), probs.argmax(axis=1) == y).ece
+
+
+def ece_true_class(logits, y, T):
+    probs = softmax(logits / T)
+    return calibration(probs[np.arange(len(y)), y], probs.argmax(axis=1) == y).ece
+
+
+def ece_whole_calibration(logits, y, T):
+    probs = softmax(logits / T)
+    return calibration(probs.max(axis=1), probs.argmax(axis=1) == y)
+
+
 MISTAKES = mistakes()
 
 
@@ -1261,6 +1771,28 @@ def test_a_recognised_mistake_gets_its_likely_cause_on_stderr(check, wrong, mist
     assert re.search(words, result.message), result.message
     assert printed.out == "" and printed.err.startswith("✗ ")
     assert "Traceback" not in printed.err
+
+
+def test_the_backward_hint_diagnoses_without_giving_away_04s_exercise_1():
+    # Exercise 1 of notebook 04 asks what cutting `dz1 = relu_backward(...)` to `dz1 = dh1` does,
+    # which arrays then fail and why the others pass: the hint names neither the line nor them.
+    for skipped in (1, 0):
+        result = ex.check_backward(lambda caches, skipped=skipped: backward(caches, skipped))
+        assert result.mistake == "skipped-relu-backward"
+        assert "relu_backward" in result.message and "passes no gradient" in result.message
+        assert not re.search(r"dz\d|dh\d|[Wb][012]\b|are right|fail", result.message)
+
+
+def test_counts_in_the_hints_are_printed_as_whole_numbers():
+    for check, wrong in (
+        (ex.check_count_parameters, lambda s: float(count_parameters(s) + 1)),
+        (ex.check_count_always_blank_pixels, lambda X: 5.0),
+        (ex.check_steps_per_epoch, lambda n, b: float(n)),
+        (ex.check_count_dead_units, lambda acts: 5.0),
+    ):
+        result = check(wrong)
+        assert not result.passed
+        assert not re.search(r"\d\.0\b", result.message), result.message
 
 
 def test_a_stub_is_reported_as_not_written_yet(capsys):

@@ -780,13 +780,14 @@ def test_weights_png_is_a_mosaic_of_28x28_tiles():
     from mlp_lib.playground.figures import weights_png
 
     W0 = np.zeros((784, 20))
-    W0[0, 0] = 1.0  # unit 0: only the top-left pixel, positive: blue
-    W0[783, 1] = -1.0  # unit 1: only the bottom-right pixel, negative: red
+    W0[0, 0] = 1.0  # unit 0: only the top-left pixel, positive: red, as in notebook 11
+    W0[783, 1] = -1.0  # unit 1: only the bottom-right pixel, negative: blue
     image = matplotlib.image.imread(io.BytesIO(weights_png(W0, n_units=16, ncols=8, zoom=1)))
     assert image.shape[:2] == (2 * 29 + 1, 8 * 29 + 1)
     top_left, bottom_right = image[1, 1, :3], image[28, 29 + 28, :3]
-    assert top_left[2] > top_left[0] and bottom_right[0] > bottom_right[2]
+    assert top_left[0] > top_left[2] and bottom_right[2] > bottom_right[0]
     assert np.allclose(image[10, 10, :3], image[1, 2, :3])  # zero weights: one neutral colour
+    assert np.allclose(image[0, :, :3], 1.0) and np.allclose(image[:, 29, :3], 1.0)  # white lines
 
 
 def test_the_draw_panel_reads_with_the_training_network_then_keeps_each_run(mnist_sample):

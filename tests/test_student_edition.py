@@ -2,7 +2,8 @@
 
 The solution text is found with our own simple parsing of the teacher notebooks' JSON
 (tests/solutions.py), not with the tool's functions, so that a bug in the tool cannot hide itself. The last test runs real
-nbgrader (generate_assignment, then autograde) on notebooks 02-07 in a temporary course folder.
+nbgrader (generate_assignment, then autograde) on notebooks 02-07, 10 and 11 in a temporary course
+folder.
 """
 
 import ast
@@ -518,7 +519,30 @@ ROUND_TRIP = [
         "05_minibatch_gradient_descent.ipynb",
         "06_evaluation.ipynb",
         "07_playground.ipynb",
+        "10_your_own_handwriting.ipynb",
+        "11_inside_the_network.ipynb",
     )
+]
+# A function made wrong in the second student's copy: (notebook, right line, wrong line, check).
+WRONG = [
+    (
+        "03_relu_and_softmax_cross_entropy.ipynb",
+        "return dout * (z > 0)",
+        "return dout * (z >= 0)",  # ReLU's gradient at 0
+        "check_relu_backward",
+    ),
+    (
+        "10_your_own_handwriting.ipynb",
+        "top, left = (28 - h) // 2, (28 - w) // 2",
+        "top, left = (29 - h) // 2, (29 - w) // 2",  # the box half a pixel lower and further right
+        "check_box_centre_preprocess",
+    ),
+    (
+        "11_inside_the_network.ipynb",
+        "x_new = np.clip(x - eps * np.sign(g), 0, 1)",
+        "x_new = np.clip(x + eps * np.sign(g), 0, 1)",  # uphill: away from the target
+        "check_targeted_step",
+    ),
 ]
 # What nbgrader must give each notebook at full marks: the points the registry of checks says.
 POINTS = {
@@ -569,13 +593,18 @@ def scores(course, student_id):
 
 
 @pytest.mark.slow
-def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_exactly_one_exercise_from_a_wrong_function(
+def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_its_points_from_each_wrong_function(
     tmp_path,
 ):
     pytest.importorskip("nbgrader", reason="nbgrader is in the dev extra: pip install -e '.[dev]'")
     course = tmp_path / "course"
     (tmp_path / "home").mkdir()
     course.mkdir()
+    # 10 and 11 open ../models/*.npz and ../data/drawings/: nbgrader runs the kernels in the course
+    # folder, so `..` is the folder that holds it, as on the course's hub, where the course folder is
+    # ~/handwritten-digits/course. Here that folder gets the project's models and data.
+    for name in ("models", "data"):
+        (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
     (course / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "digits"\nc.Execute.timeout = 300\n'
     )
@@ -596,13 +625,12 @@ def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_exactly_one_
         folder.mkdir(parents=True)
         for path in ROUND_TRIP:
             (folder / path.name).write_text(path.read_text())
-    wrong = course / "submitted" / "wrong" / "ps1" / ROUND_TRIP[1].name
-    text = wrong.read_text()
-    assert text.count("return dout * (z > 0)") == 1
-    wrong.write_text(
-        text.replace("return dout * (z > 0)", "return dout * (z >= 0)")
-    )  # ReLU's gradient at 0
-    nbgrader(course, "autograde", "ps1", "--create", timeout=1800)
+    for name, right, mistake, _ in WRONG:
+        wrong = course / "submitted" / "wrong" / "ps1" / name
+        text = wrong.read_text()
+        assert text.count(right) == 1, (name, right)
+        wrong.write_text(text.replace(right, mistake))
+    nbgrader(course, "autograde", "ps1", "--create", timeout=2400)
 
     score, max_score, grades = scores(course, "teacher")
     assert max_score == sum(POINTS.values()) and score == max_score, {
@@ -614,8 +642,12 @@ def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_exactly_one_
     assert per_notebook == POINTS
     score, max_score, grades = scores(course, "wrong")
     lost = {key: value for key, value in grades.items() if value[0] != value[1]}
-    assert lost == {("03", "check_relu_backward"): (0.0, 1.0)}
-    assert score == max_score - 1
+    points = {(c.notebook, f"check_{c.name}"): c.points for c in CHECKS.values()}
+    expected = {
+        (name[:2], check): (0.0, float(points[name[:2], check])) for name, *_, check in WRONG
+    }
+    assert lost == expected  # each wrong function loses exactly its own points, nothing else
+    assert score == max_score - sum(points for _, points in expected.values())
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs RLIMIT_FSIZE (POSIX)")

@@ -31,6 +31,8 @@ from . import (  # noqa: F401 (importing a notebook's module registers its check
     nb07_playground,
     nb08_going_further,
     nb09_fashion_mnist,
+    nb10_your_own_handwriting,
+    nb11_inside_the_network,
 )
 from .feedback import CheckResult
 from .registry import CHECKS, Check

@@ -197,6 +197,15 @@ def close(a, b, rtol=1e-6, atol=1e-9):
     return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
 
 
+def number_text(value):
+    """A number as a message shows it: '25,760' for a whole number (even 25760.0), else '156.25'.
+
+    ``expect_number`` returns a float, so a count formatted as it comes would read '25,760.0'.
+    """
+    value = float(value)
+    return f"{int(value):,}" if value.is_integer() else f"{value:,g}"
+
+
 def describe(value):
     """A short description of a value for messages: 'an array of shape (3, 4)', 'a tuple of 2'."""
     if isinstance(value, np.ndarray):

@@ -5,7 +5,7 @@ import struct
 
 import numpy as np
 
-from .feedback import Mistake, call, expect_array, expect_number
+from .feedback import Mistake, call, expect_array, expect_number, number_text
 from .registry import check
 
 
@@ -153,4 +153,4 @@ def check_count_always_blank_pixels(count_always_blank_pixels):
             "are 0 in all images: (X.max(axis=0) == 0).sum()",
             "counted-all-zeros",
         )
-    raise Mistake(f"got {got!r} on a small example whose answer is {expected}")
+    raise Mistake(f"got {number_text(got)} on a small example whose answer is {expected}")

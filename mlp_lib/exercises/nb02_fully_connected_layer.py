@@ -12,6 +12,7 @@ from .feedback import (
     expect_number,
     expect_tuple,
     expect_unchanged,
+    number_text,
 )
 from .fixtures import sin_times_square
 from .registry import check
@@ -214,6 +215,13 @@ def check_numerical_grad(numerical_grad):
             "f(a + eps) - f(a - eps) by 2 * eps",
             "divided-by-eps",
         )
+    if np.all(grad == 0):
+        raise Mistake(
+            "every slope is 0: f() gave the same value on both sides of each entry, so the entry "
+            "never changed while f ran. f reads a where it is: change the entry itself "
+            "(a[idx] = ...) before each call of f, then put it back",
+            "not-nudged",
+        )
     error = relative_error(grad, exact)
     if error > 1e-8:
         if 1e-8 < error < 1e-3:
@@ -262,18 +270,18 @@ def check_count_parameters(count_parameters):
             continue
         if got == sum(n_in * n_out for n_in, n_out in pairs):
             raise Mistake(
-                f"{got:,} for {sizes} counts only the weights: add n_out biases per layer",
+                f"{number_text(got)} for {sizes} counts only the weights: add n_out biases per layer",
                 "no-biases",
             )
         if got == sum(n_in * n_out + n_in for n_in, n_out in pairs):
             raise Mistake(
-                f"{got:,} for {sizes}: a layer has one bias per output unit, n_out, not n_in",
+                f"{number_text(got)} for {sizes}: a layer has one bias per output unit, n_out, not n_in",
                 "biases-n-in",
             )
         if got == want + sizes[0]:
             raise Mistake(
-                f"{got:,} for {sizes} includes the {sizes[0]} inputs: they are data, not parameters",
+                f"{number_text(got)} for {sizes} includes the {sizes[0]} inputs: they are data, not parameters",
                 "counted-inputs",
             )
-        raise Mistake(f"expected {want:,} for {sizes}, got {got!r}")
+        raise Mistake(f"expected {want:,} for {sizes}, got {number_text(got)}")
     return "784-32-16-10 has 25,818 parameters: n_in * n_out weights + n_out biases per layer"

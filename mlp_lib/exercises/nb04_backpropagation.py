@@ -5,6 +5,8 @@ The network is Linear, ReLU, Linear, ReLU, Linear and the loss. ``forward(params
 ``((X, W0), z0, (h0, W1), z1, (h1, W2), (logits, y))``.
 """
 
+import itertools
+
 import numpy as np
 
 from ..layers import Sigmoid
@@ -25,6 +27,7 @@ from .registry import check
 SIZES = (6, 5, 4, 3)  # a small network: 6 inputs, hidden 5 and 4, 3 classes
 NAMES = ("W0", "b0", "W1", "b1", "W2", "b2")
 FROM_THE_LOSS = ("W2", "b2", "W1", "b1", "W0", "b0")  # the order backpropagation computes them
+RELUS = (True, True, False)  # a ReLU after the first and second linear layers, none on the logits
 
 
 def _small_problem(seed=0):
@@ -39,13 +42,19 @@ def _small_problem(seed=0):
     return params, X, y
 
 
-def reference_forward(params, X, y, relus=(True, True)):
-    """The loss and caches of the network (optionally without one of its ReLUs, to spot that bug)."""
+def reference_forward(params, X, y, relus=RELUS):
+    """The loss and caches of the network.
+
+    ``relus`` says after which of the three linear layers a ReLU comes: the network has them
+    after the first two; other patterns (a ReLU missing, or one on the logits) spot those bugs.
+    """
     z0 = X @ params["W0"] + params["b0"]
     h0 = np.maximum(z0, 0) if relus[0] else z0
     z1 = h0 @ params["W1"] + params["b1"]
     h1 = np.maximum(z1, 0) if relus[1] else z1
     logits = h1 @ params["W2"] + params["b2"]
+    if relus[2]:  # not in the network: a bug to recognise
+        logits = np.maximum(logits, 0)
     caches = ((X, params["W0"]), z0, (h0, params["W1"]), z1, (h1, params["W2"]), (logits, y))
     return float(SoftmaxCrossEntropy().forward(logits, y)), caches
 
@@ -122,12 +131,9 @@ def check_forward(forward):
     loss, caches = result
     loss = expect_number(loss, "the loss")
     if not np.isclose(loss, want):
-        for relus, which in (((False, True), "first"), ((True, False), "second")):
-            if np.isclose(loss, reference_forward(params, X, y, relus)[0]):
-                raise Mistake(
-                    f"the loss is that of a network without the {which} ReLU: apply relu_forward after that linear layer",
-                    "missing-relu",
-                )
+        for relus in itertools.product((True, False), repeat=3):
+            if relus != RELUS and np.isclose(loss, reference_forward(params, X, y, relus)[0]):
+                raise Mistake(*_relu_mistake(relus))
         raise Mistake(f"the loss is {loss:.4f}, expected {want:.4f} for the same parameters")
     names = "(X, W0), z0, (h0, W1), z1, (h1, W2), (logits, y)"
     if not (isinstance(caches, tuple | list) and len(caches) == 6):
@@ -138,6 +144,24 @@ def check_forward(forward):
                 f"caches[{k}] is not what backward expects; the order is {names}", "caches"
             )
     return f"loss {want:.4f} on a small network, and the 6 caches in the order backward unpacks"
+
+
+def _relu_mistake(relus):
+    """(message, mistake) for a forward pass with a ReLU after the linear layers marked in ``relus``."""
+    missing = " and the ".join(w for w, relu in zip(("first", "second"), relus) if not relu)
+    if relus[2]:
+        lacking = f"; the ReLU after the {missing} linear layer is missing too" if missing else ""
+        return (
+            "a ReLU after the last layer: the logits must stay as they are. A negative score is "
+            "information softmax needs (that class is unlikely), and a ReLU turns every negative "
+            f"score into 0: the last Linear goes straight into the loss{lacking}",
+            "relu-on-logits",
+        )
+    return (
+        f"the loss is that of a network without the {missing} ReLU: apply relu_forward after "
+        "the first and the second linear layer",
+        "missing-relu",
+    )
 
 
 def _same_cache(got, expected):
@@ -163,13 +187,17 @@ def check_backward(backward):
         raise Mistake(
             f"the gradients are named {sorted(grads)}; return {', '.join(NAMES)}", "names"
         )
-    for skipped, which, variable in ((1, "second", "dz1 = dh1"), (0, "first", "dz0 = dh0")):
-        steps = (skipped != 0, skipped != 1)
+    for steps, which in (
+        ((True, False), "second ReLU"),
+        ((False, True), "first ReLU"),
+        ((False, False), "first and the second ReLU"),
+    ):
         bug = reference_backward(caches, steps)
         if all(close(grads[name], bug[name]) for name in NAMES):
             raise Mistake(
-                f"the gradients are those of a backward pass that skips the {which} ReLU's backward "
-                f"step ({variable}): apply relu_backward there; a unit that was off passes no gradient",
+                f"the gradient went back through the {which} as it came, as if every unit had "
+                "been on: a unit that was off in the forward pass (z <= 0) passes no gradient "
+                "back. Send the gradient through relu_backward, with the ReLU's own cache",
                 "skipped-relu-backward",
             )
     for name in FROM_THE_LOSS:  # the first wrong gradient, counted from the loss, points at the bug
@@ -202,6 +230,13 @@ def check_numerical_partial(numerical_partial):
             "not-restored",
         )
     got = expect_number(got, "the slope for a[index]")
+    if got == 0:
+        raise Mistake(
+            "the slope is 0: f() gave the same value both times, so a[index] never changed while "
+            "f ran. f reads a where it is: change the entry itself (a[index] = ...) before each "
+            "call of f, then put it back",
+            "not-nudged",
+        )
     if np.isclose(got, 2 * exact, rtol=1e-4):
         raise Mistake(
             "twice the slope: f(a + eps) and f(a - eps) are 2 * eps apart, divide by 2 * eps",

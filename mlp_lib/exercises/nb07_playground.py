@@ -4,7 +4,7 @@ Try it 3 reuses notebook 02's ``count_parameters``; its check is 02's, ungraded 
 """
 
 from ..batches import n_batches
-from .feedback import Mistake, call, expect_number
+from .feedback import Mistake, call, expect_number, number_text
 from .registry import check
 
 
@@ -28,7 +28,7 @@ def check_steps_per_epoch(steps_per_epoch):
             continue
         if got != int(got):
             raise Mistake(
-                f"{got:g} steps for {n:,} images in batches of {batch_size}: a step takes a whole "
+                f"{number_text(got)} steps for {n:,} images in batches of {batch_size}: a step takes a whole "
                 "batch, and the last batch takes what is left. Round up: -(-N // B), or "
                 "math.ceil(N / B)",
                 "not-whole",
@@ -40,7 +40,15 @@ def check_steps_per_epoch(steps_per_epoch):
                 "-(-N // B), or math.ceil(N / B)",
                 "last-batch-dropped",
             )
+        if got == n // batch_size + 1 and n % batch_size == 0:
+            raise Mistake(
+                f"{n:,} // {batch_size} + 1 = {number_text(got)} counts one batch too many: "
+                f"{n:,} images make exactly {want:,} full batches of {batch_size}, with nothing "
+                "left over. Round up instead of adding 1: -(-N // B), or math.ceil(N / B)",
+                "plus-one",
+            )
         raise Mistake(
-            f"expected {want:,} steps for {n:,} images in batches of {batch_size}, got {got:g}"
+            f"expected {want:,} steps for {n:,} images in batches of {batch_size}, "
+            f"got {number_text(got)}"
         )
     return "ceil(N / B) steps: 157 for 10,000 images in batches of 64, the last batch of 16"

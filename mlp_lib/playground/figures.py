@@ -235,8 +235,9 @@ def plot_image_probabilities(image, probs, true_label, names, title=""):
 def weights_png(W0, n_units=16, ncols=8, zoom=3):
     """The first layer's weights of ``n_units`` hidden units as 28 x 28 tiles, as PNG bytes.
 
-    Blue: ink at that pixel excites the unit; red: it inhibits it; white: no effect. Each tile is
-    scaled to its own largest weight. Drawn straight into pixels (no matplotlib figure), so it is
+    Red: a positive weight, ink at that pixel raises the unit's input; blue: a negative one, ink
+    there lowers it; white: no effect (the colours of notebook 11). Each tile is scaled to its own
+    largest weight. Drawn straight into pixels (no matplotlib figure), so it is
     cheap enough to redraw while training. Shapes: W0 (784, H).
     """
     n = min(n_units, W0.shape[1])
@@ -244,11 +245,12 @@ def weights_png(W0, n_units=16, ncols=8, zoom=3):
     limits = np.abs(tiles).max(axis=(1, 2), keepdims=True)
     scaled = 0.5 + 0.5 * tiles / np.where(limits > 0, limits, 1)  # (n, 28, 28) in [0, 1]
     nrows = -(-n // ncols)
-    grid = np.ones((nrows * 29 + 1, ncols * 29 + 1))  # a 1-pixel white line between tiles
+    grid = np.full((nrows * 29 + 1, ncols * 29 + 1), np.nan)  # nan: a 1-pixel line between tiles
     for i in range(n):
         row, col = divmod(i, ncols)
         grid[1 + 29 * row : 29 * (row + 1), 1 + 29 * col : 29 * (col + 1)] = scaled[i]
-    rgb = matplotlib.colormaps["RdBu"](grid)[..., :3]  # (H, W, 3)
+    rgb = matplotlib.colormaps["RdBu_r"](np.nan_to_num(grid, nan=0.5))[..., :3]  # (H, W, 3)
+    rgb[np.isnan(grid)] = 1.0  # the lines white
     rgb = np.kron(rgb, np.ones((zoom, zoom, 1)))  # each pixel a zoom x zoom block
     buffer = io.BytesIO()
     matplotlib.image.imsave(buffer, rgb, format="png")

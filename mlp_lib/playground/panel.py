@@ -142,8 +142,8 @@ class Playground:
         weights = W.VBox(
             [
                 W.HTML(
-                    "<small>First-layer weights of 16 hidden units, live: blue where ink excites "
-                    "the unit, red where it inhibits it</small>"
+                    "<small>First-layer weights of 16 hidden units, live: red where ink raises "
+                    "the unit's input, blue where it lowers it</small>"
                 ),
                 self.weights_image,
             ]
