@@ -1,4 +1,4 @@
-"""JupyterHub for a course (20-40 students) on one Linux server: "Handwritten digits from scratch".
+"""JupyterHub for a course on one Linux server: "Handwritten digits from scratch".
 
     sudo /usr/bin/python3 -m venv /opt/course
     sudo /opt/course/bin/pip install "/srv/handwritten-digits[notebooks,classroom]" -c /srv/handwritten-digits/constraints.txt
@@ -118,7 +118,8 @@ c.Spawner.environment = {
 }
 # No BLAS thread settings: mlp_lib sets them itself (one thread, more only while a training finds
 # CPUs free; see mlp_lib/threads.py). With more students than cores, NumPy's default (one OpenBLAS
-# thread per core in every kernel) made notebook 05 about 9 times slower (tests/classroom/).
+# thread per core in every kernel) makes the kernels' threads wait for each other: training 5 to 20
+# times slower in benchmarks/README.md's measurements.
 
 
 # ---------- before a server starts: the account, the exchange, the hand-out ----------
@@ -199,7 +200,7 @@ c.Spawner.pre_spawn_hook = hand_out
 
 # ---------- idle servers (a note) ----------
 # Kernels are culled above. To also stop whole servers of students who left (each idle server
-# still holds about 150 MB), install jupyterhub-idle-culler (pip install jupyterhub-idle-culler)
+# holds 160 MB just started: results/classroom.json), install jupyterhub-idle-culler (pip install jupyterhub-idle-culler)
 # and uncomment; it asks the hub's REST API for last activity and stops servers idle for an hour.
 # c.JupyterHub.load_roles = [
 #     {

@@ -32,9 +32,22 @@ CHART = K8S / "vendor" / f"jupyterhub-{CHART_VERSION}"  # the chart's values.yam
 ONE_SERVER = ROOT / "classroom" / "jupyterhub_config.py"
 COURSE_IN_IMAGE = "/srv/handwritten-digits"  # where the Dockerfile copies this repository
 HOME_IN_POD = "/home/jovyan"
-# Measured on one server (classroom/README.md, "Sizing the server"), the largest figures: a
-# student's jupyterhub-singleuser and the kernel of notebook 05 at their peaks, in MB.
-SERVER_MB, LARGEST_KERNEL_MB = 177, 396
+
+
+def measured_peaks():
+    """The largest figures measured on one server, in MB: a student's jupyterhub-singleuser at its
+    peak (results/classroom.json) and the largest kernel of any notebook (that file and
+    results/notebooks*.json, made by tools/measure_notebooks.py), as classroom/README.md cites them."""
+    results = ROOT / "results"
+    classroom = json.loads((results / "classroom.json").read_text())
+    server = max(run["server_peak_mb"] for run in classroom["notebook_05"])
+    kernels = [run["kernel_peak_mb"] for run in classroom["notebook_05"]]
+    for path in sorted(results.glob("notebooks*.json")):
+        kernels += [notebook["peak_mb"] for notebook in json.loads(path.read_text())["notebooks"]]
+    return server, max(kernels)
+
+
+SERVER_MB, LARGEST_KERNEL_MB = measured_peaks()
 MIB = 1024 * 1024
 
 

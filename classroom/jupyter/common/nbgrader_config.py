@@ -15,8 +15,9 @@ c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange")
 # A fetched assignment lands beside the notebooks, in ~/handwritten-digits/ASSIGNMENT, where
 # ../data and ../models lead to the course's shared folders (nbgrader's default is the home folder).
 c.Exchange.assignment_dir = os.path.expanduser("~/handwritten-digits")
-# Seconds per cell when nbgrader runs a notebook (autograde, Validate); its default of 30 is short
-# for notebook 04's gradient check on a busy server.
+# Seconds per cell when nbgrader runs a notebook (autograde, Validate); its default is 30. The
+# slowest cell, 08's live training in section 2, took 9.3 s and 10.2 s (results/notebooks.json,
+# results/notebooks_load2.json): 120 leaves room for a server that many students share.
 c.Execute.timeout = 120
 # What nbgrader never copies between folders: its own defaults, and the student-edition tool's
 # record of the files it wrote (tools/make_student_edition.py leaves it in source/ASSIGNMENT).
