@@ -106,6 +106,53 @@ def test_notebook_has_goals_exercises_with_solutions_and_a_summary(path):
         assert markdown.count("<details>") >= 3, "3-5 exercises with solutions in <details>"
 
 
+FOLDED = re.compile(r"<details>.*?</details>", re.S)
+
+
+def folded_definitions_of_graded_functions(nb):
+    """(cell index, name) for every graded function (one an nbgrader solution cell defines) that a
+    folded solution (<details> in a markdown cell) defines again."""
+    graded = {
+        name
+        for cell in code_cells(nb)
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+        for name in re.findall(r"^def (\w+)\(", "".join(cell["source"]), re.M)
+    }
+    return [
+        (index, name)
+        for index, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "markdown"
+        for folded in FOLDED.findall("".join(cell["source"]))
+        for name in sorted(graded)
+        if re.search(rf"\bdef {name}\(", folded)
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_graded_function_is_never_solved_in_a_folded_solution(path):
+    """AUTHORING.md: an exercise that became a function keeps only the explanation in its
+    <details>; the code is the answer cell's, which the student edition turns into a stub."""
+    found = folded_definitions_of_graded_functions(load(path))
+    assert not found, f"{path.name}: graded functions written out in <details>: {found}"
+
+
+def test_a_folded_definition_of_a_graded_function_is_found():
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"nbgrader": {"solution": True}},
+                "source": ["def relu(z):\n", "    return np.maximum(z, 0)\n"],
+            },
+            {
+                "cell_type": "markdown",
+                "source": ["<details>\n```python\ndef relu(z):\n```\n</details>"],
+            },
+        ]
+    }
+    assert folded_definitions_of_graded_functions(nb) == [(1, "relu")]
+
+
 def test_notebooks_readme_lists_every_notebook():
     readme = (NOTEBOOKS[0].parent / "README.md").read_text()
     for path in NOTEBOOKS:
