@@ -20,7 +20,10 @@ a **claim**, and tests/test_claims.py requires each to be one of these:
   as above; or a file of the repository (`results/ladder.json`, results/record_search.md,
   [jupyterhub_config.py](jupyterhub_config.py)), whose numbers count as printed ones. A table cell
   shares what its row, the table's header row and the sentence that introduces the table (ending
-  with a colon) name: "Measured by the classroom test (every figure in results/classroom.json):".
+  with a colon) name: "Measured by the classroom test (every figure in results/classroom.json):";
+  a row whose "#" or "notebook" column numbers a notebook names it. A JSON record about one
+  notebook ({"notebook": "05_....ipynb", ...}) supports only a claim that names that notebook, when
+  the claim names any.
 - **arithmetic**: it is part of a sum written out that is right: "784 × 128 + 128 = 100,480".
 - **constant**: one of a few facts of MNIST (CONSTANTS, each with its reason), or written as one
   of CONSTANT_PHRASES ("[0, 1]", "0..255", "28×28").
@@ -300,6 +303,7 @@ class Segment:
     context: tuple = ()  # a table cell: spans whose references it shares (its row, the table's
     #                      header row, and the sentence that introduces the table with a colon)
     column: str = ""  # a table cell: its column's header
+    row_notebook: str = ""  # a table cell: the notebook its row is about ("05"), if it numbers one
     kind: str = "sentence"  # or "cell", "heading", "comment", "printed comment" (beside print())
 
 
@@ -374,10 +378,16 @@ def read_markdown(text):
                 table_header = [text[a:b].strip() for a, b in cells]
                 table_context = ((start, content_end), *introduction(text, segments))
                 continue
+            row_notebook = ""
+            if table_header[0].lower() in ("#", "notebook") and cells:
+                first = re.match(rf"\s*({NOTEBOOK_NUMBER})\b", text[cells[0][0] : cells[0][1]])
+                row_notebook = first.group(1) if first else ""
             for column, (a, b) in enumerate(cells):
                 header = table_header[column] if column < len(table_header) else ""
                 context = ((start, content_end), *table_context)
-                segments.append(Segment(a, b, context=context, column=header, kind="cell"))
+                segments.append(
+                    Segment(a, b, context, header, kind="cell", row_notebook=row_notebook)
+                )
             continue
         table_header = None
         if not line.strip():
@@ -615,7 +625,7 @@ def read_claims(text, path, cell=None):
             m.span() for m in CONSTANT_PHRASES.finditer(masked, segment.start, segment.end)
         )
         details = dict(
-            references=referenced_files(context, here),
+            references=referenced_files(context, here) | notebooks_numbered(segment.row_notebook),
             cited=is_citation(sentence),
             local_code=inline_code_within(markdown, segment),
         )
@@ -857,14 +867,18 @@ def notebook_pool(path):
 
 
 @cache
-def file_pool(path):
-    """A committed file's numbers, as printed ones (a notebook's pool for a notebook)."""
+def file_pool(path, notebooks=frozenset()):
+    """A committed file's numbers, as printed ones (a notebook's pool for a notebook).
+
+    A JSON record about one notebook (an object with a "notebook" key, as tools/measure_notebooks.py
+    writes) counts only for a claim whose sentence or table row names that notebook, if it names
+    any (``notebooks``: their paths)."""
     if path.endswith(".ipynb"):
         return notebook_pool(path)
     pool = Pool(path)
     text = (ROOT / path).read_text(encoding="utf-8", errors="replace")
     if path.endswith(".json"):
-        add_json(pool, json.loads(text))
+        add_json(pool, json.loads(text), names={Path(p).name for p in notebooks})
         return pool
     pool.add_printed(text)
     if path.endswith(".py"):  # its constants as Python writes them: 50_000_000
@@ -893,16 +907,20 @@ def key_unit(key):
     )
 
 
-def add_json(pool, value, unit=None):
+def add_json(pool, value, unit=None, names=frozenset()):
     """A JSON file's numbers, each with the unit its key names (lists take their key's unit);
-    strings and keys are read as printed text."""
+    strings and keys are read as printed text. ``names``: if any, the notebooks (file names) whose
+    records count; another notebook's record is left out."""
     if isinstance(value, dict):
+        about = value.get("notebook")
+        if names and isinstance(about, str) and about.endswith(".ipynb") and about not in names:
+            return
         for key, item in value.items():
             pool.add_printed(key)
-            add_json(pool, item, key_unit(key))
+            add_json(pool, item, key_unit(key), names)
     elif isinstance(value, list):
         for item in value:
-            add_json(pool, item, unit)
+            add_json(pool, item, unit, names)
     elif isinstance(value, str):
         pool.add_printed(value)
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -921,8 +939,9 @@ def trace(claim, own):
     local.add_code(claim.local_code)
     if local.supports(number):
         return "code"
+    named = frozenset(path for path in claim.references if path in NOTEBOOKS)
     for reference in sorted(claim.references):
-        if file_pool(reference).supports(number):
+        if file_pool(reference, named).supports(number):
             return reference
     if claim.arithmetic:
         return "arithmetic"
