@@ -56,85 +56,56 @@ def load():
     }
 
 
+def train(
+    X, y, init, seed, epochs, batch_size, optimizer, lr_schedule="constant", dtype=np.float64
+):
+    """A LAYER_SIZES network trained as the notebook trains it; (model, history)."""
+    model = MLP(LAYER_SIZES, init=init, seed=seed, dtype=dtype)
+    history = fit(
+        model,
+        X,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        lr_schedule=lr_schedule,
+        seed=seed,
+        progress=False,
+    )
+    return model, history
+
+
 def seed_program_test_accuracy(d, seed):
     """Section 5: the seed program on all 60,000 images (raw pixels), measured on the test images."""
     recipe = PRESETS["seed"]
-    model = MLP(LAYER_SIZES, init=recipe.init, seed=seed, dtype=np.float64)
-    fit(
-        model,
-        d["X_raw"],
-        d["y"],
-        epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
-        optimizer=make_optimizer(recipe.optimizer, recipe.lr),
-        seed=seed,
-        progress=False,
+    optimizer = make_optimizer(recipe.optimizer, recipe.lr)
+    model, _ = train(
+        d["X_raw"], d["y"], recipe.init, seed, recipe.epochs, recipe.batch_size, optimizer
     )
     return evaluate(model, d["X_test_raw"], d["y_test"]).accuracy
 
 
 def seed_recipe(d, seed, epochs=3):
     """The seed recipe on the 50,000 (raw pixels), its validation accuracy (Try it 1 and 3)."""
-    model = MLP(LAYER_SIZES, init="normal", seed=seed, dtype=np.float64)
-    fit(
-        model,
-        d["X_fit_raw"],
-        d["y_fit"],
-        epochs=epochs,
-        batch_size=90,
-        optimizer=SGD(0.01),
-        seed=seed,
-        progress=False,
-    )
+    model, _ = train(d["X_fit_raw"], d["y_fit"], "normal", seed, epochs, 90, SGD(0.01))
     return evaluate(model, d["X_val_raw"], d["y_val"]).accuracy
 
 
 def improved_recipe(d, seed, epochs=3):
     """The improved recipe (scaled pixels, He, momentum 0.1, batch 128, cosine) on the 50,000."""
-    model = MLP(LAYER_SIZES, init="he", seed=seed, dtype=np.float64)
-    fit(
-        model,
-        d["X_fit"],
-        d["y_fit"],
-        epochs=epochs,
-        batch_size=128,
-        optimizer=Momentum(0.1),
-        lr_schedule="cosine",
-        seed=seed,
-        progress=False,
-    )
+    model, _ = train(d["X_fit"], d["y_fit"], "he", seed, epochs, 128, Momentum(0.1), "cosine")
     return evaluate(model, d["X_val"], d["y_val"]).accuracy
 
 
 def scaled_pixels_small_weights(d):
     """Try it 2: scaled pixels, the seed's N(0, 0.01²) weights, SGD 0.1, batch 90, 3 epochs."""
-    model = MLP(LAYER_SIZES, init="normal", seed=0, dtype=np.float64)
-    fit(
-        model,
-        d["X_fit"],
-        d["y_fit"],
-        epochs=3,
-        batch_size=90,
-        optimizer=SGD(0.1),
-        seed=0,
-        progress=False,
-    )
+    model, _ = train(d["X_fit"], d["y_fit"], "normal", 0, 3, 90, SGD(0.1))
     return evaluate(model, d["X_val"], d["y_val"]).accuracy
 
 
 def one_epoch_per_batch_size(d, batch_size):
     """Try it 4: one epoch of SGD 0.1 with this batch size; (validation accuracy, updates)."""
-    model = MLP(LAYER_SIZES, seed=0, dtype=np.float64)
-    history = fit(
-        model,
-        d["X_fit"],
-        d["y_fit"],
-        epochs=1,
-        batch_size=batch_size,
-        optimizer=SGD(0.1),
-        seed=0,
-        progress=False,
-    )
+    model, history = train(d["X_fit"], d["y_fit"], "he", 0, 1, batch_size, SGD(0.1))
     return evaluate(model, d["X_val"], d["y_val"]).accuracy, len(history.loss)
 
 
@@ -144,18 +115,8 @@ def epoch_cpu_seconds(d):
     times = {"float32": [], "float64": []}
     for _ in range(TIMING_REPEATS):
         for dtype in times:
-            model = MLP(LAYER_SIZES, seed=0, dtype=dtype)
             start = time.process_time()
-            fit(
-                model,
-                d["X_fit"],
-                d["y_fit"],
-                epochs=1,
-                batch_size=64,
-                optimizer=SGD(0.1),
-                seed=0,
-                progress=False,
-            )
+            train(d["X_fit"], d["y_fit"], "he", 0, 1, 64, SGD(0.1), dtype=dtype)
             times[dtype].append(time.process_time() - start)
     return times
 
