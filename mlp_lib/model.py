@@ -20,9 +20,9 @@ from .model_file import (
     SavedModel,
     check_layers_size,
     check_network_size,
-    read_model_file,
     write_model_file,
 )
+from .model_file_read import read_model_file
 
 __all__ = ["MLP", "ModelFormatError", "check_layer_sizes"]
 
