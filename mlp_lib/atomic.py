@@ -14,7 +14,9 @@ is too long for that gets a temporary name that shortens it and adds 8 character
 (``.<first 221 bytes>~1a2b3c4d.<pid>-<random>.tmp``): every name the system accepts as a target
 can be written, and the temporary files are still those of this one target. Every step works
 inside the target's folder, opened once, so a temporary name never makes a path longer either.
-``check_output_path`` says before any work why a path can never be written.
+``check_output_path`` says before any work why a path can never be written, and
+``write_or_rescue`` writes a finished result elsewhere, under a name not yet taken, if its path
+fails after all.
 """
 
 import errno
@@ -23,10 +25,17 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .checks import NAME_MAX, path_length_problem, special_file_kind, unreadable_reason
+from .checks import (
+    NAME_MAX,
+    name_max,
+    path_length_problem,
+    special_file_kind,
+    unreadable_reason,
+)
 
 # What a temporary name adds after the (maybe shortened) target name: ".<pid>-<8 hex>.tmp", with
 # a pid of up to 10 digits; and a leading "." (a hidden file).
@@ -237,3 +246,58 @@ def write_bytes_atomically(path, data):
     """
     with atomic_file(path) as f:
         f.write(data)
+
+
+def write_or_rescue(write, path, what="file"):
+    """Call ``write(path)``; if that fails (after minutes of training), write the same output to
+    the working folder or the temporary folder instead, under a name not yet taken.
+
+    Each other path is checked like the first (``check_output_path``), is never the path that
+    just failed, and has a name short enough for its folder. Returns (the path written, None),
+    or (the other path, the error that ``path`` gave). Raises that error if no folder works.
+    """
+    try:
+        write(path)
+        return path, None
+    except OSError as exc:
+        error = exc
+    failed = {_absolute(path)}
+    for folder in (Path.cwd, lambda: Path(tempfile.gettempdir())):
+        try:
+            other = unused_name(folder() / path.name, avoid=failed)
+            check_output_path(other, what)
+            write(other)
+        except OSError:  # e.g. a working folder that was deleted, or a full disk: the next one
+            continue
+        return other, error
+    raise error
+
+
+def _absolute(path):
+    """``path`` made absolute, or as it is if the working folder is gone."""
+    try:
+        return os.path.abspath(path)
+    except OSError:
+        return str(path)
+
+
+def unused_name(path, avoid=()):
+    """``path``, or ``name-2.npz``, ``name-3.npz``, ... if it is taken: never overwrite a file.
+
+    The paths in ``avoid`` (absolute) count as taken, and a name too long for its folder is
+    shortened (its start and its suffix are kept): ``bbb…b-2.npz``.
+    """
+    longest = name_max(path.parent)
+    candidate, number = path, 1
+    while (
+        len(os.fsencode(candidate.name)) > longest
+        or os.path.lexists(candidate)
+        or _absolute(candidate) in avoid
+    ):
+        number += 1
+        ending = f"-{number}{path.suffix}"
+        stem = path.stem
+        while stem and len(os.fsencode(stem + ending)) > longest:
+            stem = stem[:-1]
+        candidate = path.with_name(stem + ending)
+    return candidate

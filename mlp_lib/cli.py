@@ -7,17 +7,15 @@ and ends with the line ``test accuracy: 97.12% (9712/10000)``.
 import argparse
 import io
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .atomic import OutputPathError, check_output_path, write_bytes_atomically
-from .checks import check_model_path, name_max
+from .atomic import OutputPathError, check_output_path, write_bytes_atomically, write_or_rescue
+from .checks import check_model_path
 from .data import DATASETS, load_dataset, load_mnist
 from .download import download
 from .ladder import run_ladder
@@ -306,61 +304,6 @@ def save_history(result, args):
     )
     print(f"history (settings, accuracies, curves) saved to {saved}")
     return problem
-
-
-def write_or_rescue(write, path, what="file"):
-    """Call ``write(path)``; if that fails (after minutes of training), write the same output to
-    the working folder or the temporary folder instead, under a name not yet taken.
-
-    Each other path is checked like the first (``check_output_path``), is never the path that
-    just failed, and has a name short enough for its folder. Returns (the path written, None),
-    or (the other path, the error that ``path`` gave). Raises that error if no folder works.
-    """
-    try:
-        write(path)
-        return path, None
-    except OSError as exc:
-        error = exc
-    failed = {_absolute(path)}
-    for folder in (Path.cwd, lambda: Path(tempfile.gettempdir())):
-        try:
-            other = unused_name(folder() / path.name, avoid=failed)
-            check_output_path(other, what)
-            write(other)
-        except OSError:  # e.g. a working folder that was deleted, or a full disk: the next one
-            continue
-        return other, error
-    raise error
-
-
-def _absolute(path):
-    """``path`` made absolute, or as it is if the working folder is gone."""
-    try:
-        return os.path.abspath(path)
-    except OSError:
-        return str(path)
-
-
-def unused_name(path, avoid=()):
-    """``path``, or ``name-2.npz``, ``name-3.npz``, ... if it is taken: never overwrite a file.
-
-    The paths in ``avoid`` (absolute) count as taken, and a name too long for its folder is
-    shortened (its start and its suffix are kept): ``bbb…b-2.npz``.
-    """
-    longest = name_max(path.parent)
-    candidate, number = path, 1
-    while (
-        len(os.fsencode(candidate.name)) > longest
-        or os.path.lexists(candidate)
-        or _absolute(candidate) in avoid
-    ):
-        number += 1
-        ending = f"-{number}{path.suffix}"
-        stem = path.stem
-        while stem and len(os.fsencode(stem + ending)) > longest:
-            stem = stem[:-1]
-        candidate = path.with_name(stem + ending)
-    return candidate
 
 
 def run_evaluate(args):

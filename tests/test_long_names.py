@@ -288,10 +288,10 @@ def test_the_rescue_never_writes_to_the_path_that_just_failed(
 def test_unused_name_skips_taken_and_avoided_names_and_fits_the_folder(tmp_path, name_max):
     (tmp_path / "m.npz").write_bytes(b"")
     os.symlink(tmp_path / "nowhere", tmp_path / "m-2.npz")  # a dangling link is taken too
-    assert cli.unused_name(tmp_path / "m.npz") == tmp_path / "m-3.npz"
+    assert atomic.unused_name(tmp_path / "m.npz") == tmp_path / "m-3.npz"
     avoid = {str(tmp_path / "m-3.npz")}
-    assert cli.unused_name(tmp_path / "m.npz", avoid=avoid) == tmp_path / "m-4.npz"
-    long = cli.unused_name(tmp_path / name_of(name_max + 40))  # its start, shortened to fit
+    assert atomic.unused_name(tmp_path / "m.npz", avoid=avoid) == tmp_path / "m-4.npz"
+    long = atomic.unused_name(tmp_path / name_of(name_max + 40))  # its start, shortened to fit
     assert long == tmp_path / ("b" * (name_max - 6) + "-2.npz")
 
 
