@@ -39,3 +39,27 @@ def skip_or_fail(reason, what):
     if os.environ.get("CI"):
         pytest.fail(f"CI must run {what}, but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+# True when the open notebook has a kernel and it is idle. The indicator alone reads "idle" before
+# a kernel exists, and a cell run then is lost (shared/notes/browser-testing.md, pitfall 2).
+KERNEL_IDLE = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const name = panel && panel.querySelector('.jp-Toolbar-kernelName');
+  const state = panel && panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  return !!(name && state && !/No Kernel/.test(name.textContent) && state.dataset.status === 'idle');
+}"""
+
+
+def run_cell(page, cell, count, timeout):
+    """Click `cell`, run it with Shift+Enter and wait until its prompt reads [count]: (it has run)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    cell.click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(
+        re.compile(rf"^\[{count}\]:$"), timeout=timeout
+    )
+

@@ -11,7 +11,8 @@ import re
 
 import numpy as np
 import pytest
-from test_playground_browser import KERNEL_IDLE, NOTEBOOK_SECONDS, expect
+from chromium import KERNEL_IDLE
+from test_playground_browser import NOTEBOOK_SECONDS, expect
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from chromium import KERNEL_IDLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,12 +19,6 @@ ACCURACY = r"test accuracy: \d{1,3}\.\d\d% \(\d+/10000\)"
 VALIDATION = r"validation accuracy: \d{1,3}\.\d\d% \(\d+/10000\)"
 NOTEBOOK_SECONDS = 180_000  # ms: start a kernel and run every cell, on a busy machine
 RUN_SECONDS = 120_000  # ms: one training run and its figures
-KERNEL_IDLE = """() => {
-  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-  const name = panel && panel.querySelector('.jp-Toolbar-kernelName');
-  const state = panel && panel.querySelector('.jp-Notebook-ExecutionIndicator');
-  return !!(name && state && !/No Kernel/.test(name.textContent) && state.dataset.status === 'idle');
-}"""
 
 
 def expect(locator):

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from chromium import KERNEL_IDLE, run_cell
 from course_server import ROOT, command_line, descendants, exists, memory_of
 from notebook_runner import KernelChannel, read_sanitize_patterns, run_and_check
 from solutions import fill_in, leaked_lines
@@ -443,12 +444,10 @@ def test_a_student_logs_in_with_a_real_browser_and_runs_a_cell(hub, lesson, page
     page.goto(
         f"{hub.url}/user/{name}/lab/tree/{FOLDER}/notebooks/01_mnist_and_the_idx_format.ipynb"
     )
-    status = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    status.wait_for(timeout=120_000)
+    page.wait_for_function(KERNEL_IDLE, polling=100, timeout=120_000)  # a kernel, and idle
     cells = page.locator(".jp-Notebook .jp-CodeCell")
     for index in (0, 1):  # the imports, then the first printout: the data files it finds
-        cells.nth(index).click()
-        page.keyboard.press("Shift+Enter")
+        run_cell(page, cells.nth(index), count=index + 1, timeout=120_000)
     from playwright.sync_api import expect
 
     expect(cells.nth(1).locator(".jp-OutputArea-output")).to_contain_text(
