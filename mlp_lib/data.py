@@ -127,6 +127,21 @@ def default_data_dir():
     return here / "data"
 
 
+def project_file(relative):
+    """The project's file ``relative`` (e.g. ``"models/best.npz"``), as a Path: found in the working
+    directory or its nearest parent that has it, else the installed project's own.
+
+    So a notebook finds the trained models and results from notebooks/, from notebooks/zh/, from a
+    student edition inside the project folder, or from a hub's copy. When it is nowhere, the path in
+    the installed project is returned, and opening it says what is missing.
+    """
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if os.path.exists(folder / relative):
+            return folder / relative
+    return PROJECT_DATA_DIR.parent / relative
+
+
 def _has_a_dataset(folder):
     """True if `folder` has a subfolder named after one of the DATASETS."""
     return any(os.path.isdir(folder / name) for name in DATASETS)  # False on any error

@@ -296,3 +296,27 @@ def test_non_editable_install_without_data_says_where_it_looked(installed_wheel,
         result.stderr
     )
     assert f"--data-dir {tmp_path / 'data'}" in result.stderr  # not into site-packages
+
+
+def test_project_file_is_found_from_a_subfolder_of_the_notebooks(tmp_path, monkeypatch):
+    """notebooks/zh/ and notebooks/ both find the course's models/best.npz, the nearest first."""
+    from mlp_lib.data import project_file
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "best.npz").write_bytes(b"")
+    (tmp_path / "notebooks" / "zh").mkdir(parents=True)
+    for where in ("notebooks", "notebooks/zh", "."):
+        monkeypatch.chdir(tmp_path / where)
+        assert project_file("models/best.npz") == tmp_path / "models" / "best.npz"
+    (tmp_path / "notebooks" / "models").mkdir()
+    (tmp_path / "notebooks" / "models" / "best.npz").write_bytes(b"")
+    monkeypatch.chdir(tmp_path / "notebooks" / "zh")
+    assert project_file("models/best.npz") == tmp_path / "notebooks" / "models" / "best.npz"
+
+
+def test_project_file_falls_back_to_the_installed_project(tmp_path, monkeypatch):
+    from mlp_lib.data import project_file
+
+    monkeypatch.chdir(tmp_path)
+    assert project_file("models/no-such.npz") == PROJECT_DATA_DIR.parent / "models" / "no-such.npz"
+    assert project_file("models/best.npz") == ROOT / "models" / "best.npz"
