@@ -593,9 +593,12 @@ def scores(course, student_id):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("language", sorted(tool.LANGUAGES))
 def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_its_points_from_each_wrong_function(
-    tmp_path,
+    tmp_path, language
 ):
+    """In English and in Chinese (notebooks/zh/: the same code cells, the checks answering in Chinese)."""
+    round_trip = [tool.LANGUAGES[language] / path.name for path in ROUND_TRIP]
     pytest.importorskip("nbgrader", reason="nbgrader is in the dev extra: pip install -e '.[dev]'")
     course = tmp_path / "course"
     (tmp_path / "home").mkdir()
@@ -608,22 +611,24 @@ def test_nbgrader_gives_full_marks_to_the_teacher_version_and_takes_its_points_f
     (course / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "digits"\nc.Execute.timeout = 300\n'
     )
-    tool.make(course / "source" / "ps1", ROUND_TRIP, nbgrader_source=True)
+    tool.make(course / "source" / "ps1", round_trip, nbgrader_source=True)
     nbgrader(course, "generate_assignment", "ps1")
 
     ours = (
         tmp_path / "ours"
     )  # nbgrader's release and our tool's student edition are the same notebooks
-    tool.make(ours, ROUND_TRIP)
-    for path in ROUND_TRIP:
+    tool.make(ours, round_trip)
+    for path in round_trip:
         release = nbformat.read(course / "release" / "ps1" / path.name, as_version=4)
         edition = nbformat.read(ours / path.name, as_version=4)
-        assert [c.source for c in release.cells] == [c.source for c in edition.cells]
+        # but for the links to the glossary: next to the notebooks in our edition, not in nbgrader's
+        flat = [c.source.replace("](../", "](") for c in release.cells]
+        assert flat == [c.source for c in edition.cells]
 
     for student_id in ("teacher", "wrong"):
         folder = course / "submitted" / student_id / "ps1"
         folder.mkdir(parents=True)
-        for path in ROUND_TRIP:
+        for path in round_trip:
             (folder / path.name).write_text(path.read_text())
     for name, right, mistake, _ in WRONG:
         wrong = course / "submitted" / "wrong" / "ps1" / name
@@ -674,3 +679,24 @@ def test_the_real_tool_on_a_disk_too_small_for_the_edition_writes_nothing(tmp_pa
         f"error: {outdir}: File too large; nothing was written to {outdir}"
     ]
     assert os.listdir(tmp_path) == []
+
+
+def test_the_chinese_edition_has_its_own_index_the_bilingual_pages_and_links_that_work(tmp_path):
+    """--language zh: notebooks/zh/, its README.md, and glossary.md and shapes.md next to them."""
+    outdir = tmp_path / "student-zh"
+    assert tool.main(["--language", "zh", str(outdir)]) == 0
+    zh = tool.LANGUAGES["zh"]
+    names = sorted(p.name for p in outdir.glob("*.ipynb"))
+    assert names == sorted(p.name for p in NOTEBOOKS) and len(names) == 11
+    assert (outdir / "README.md").read_bytes() == (zh / "README.md").read_bytes()
+    for page in ("glossary.md", "shapes.md"):
+        assert (outdir / page).read_bytes() == (NOTEBOOKS[0].parent / page).read_bytes()
+    links = re.compile(r"\]\(([^)\s#]+)")
+    for name in names:
+        nb = nbformat.read(outdir / name, as_version=4)
+        assert "set_language" in nb.cells[2].source  # the checks answer in Chinese
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                assert "<details>" not in cell.source
+                for target in links.findall(cell.source):
+                    assert "://" in target or (outdir / target).exists(), (name, target)

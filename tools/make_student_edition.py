@@ -3,6 +3,7 @@
     python tools/make_student_edition.py student/                    # every notebook, for handing out
     python tools/make_student_edition.py student/ notebooks/02_*.ipynb   # just some
     python tools/make_student_edition.py --nbgrader-source course/source/ps1 notebooks/0[2-4]_*.ipynb
+    python tools/make_student_edition.py --language zh student-zh/   # the Chinese edition (notebooks/zh/)
 
 The teacher notebooks (notebooks/NN_*.ipynb) follow the markup of notebooks/AUTHORING.md:
 
@@ -20,7 +21,10 @@ that a teacher without nbgrader can make the edition too. With nbgrader, use
 regions and the nbgrader metadata for ``nbgrader generate_assignment``, which then makes the
 stubs itself, locks the cells and records checksums for ``nbgrader autograde``.
 
-glossary.md, shapes.md and README.md are copied next to the notebooks, so their links work.
+glossary.md, shapes.md and README.md are copied next to the notebooks, so their links work: each
+from the notebooks' own folder, else the folder above it (the Chinese notebooks in notebooks/zh/
+have a README.md of their own and share the bilingual glossary.md and shapes.md, which they link to
+as ../glossary.md; in the edition those links become glossary.md).
 
 Writing never loses anything:
 
@@ -50,13 +54,13 @@ from pathlib import Path
 import nbformat
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+LANGUAGES = {"en": NOTEBOOKS, "zh": NOTEBOOKS / "zh"}  # where each language's teacher notebooks are
 COMPANIONS = ("README.md", "glossary.md", "shapes.md")  # pages the notebooks link to
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's default Python stub
 DETAILS = re.compile(r"<details>.*?</details>", re.S)
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # nbgrader's schema for grade_id
 NBGRADER_KEYS = {"schema_version", "grade", "solution", "locked", "task", "grade_id", "points"}
-RELATIVE_PATH = re.compile(r"""["'](\.\./[^"'\s]+)["']""")  # a string literal starting with ../
 MANIFEST = (
     ".make_student_edition.json"  # in OUTDIR: the files this tool wrote there, and their hashes
 )
@@ -174,15 +178,22 @@ def student_notebook(nb, name):
     return nb
 
 
-def missing_relative_paths(nb, outdir):
-    """The ../ paths the notebook's code opens that do not exist next to ``outdir``."""
-    paths = {
-        m
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for m in RELATIVE_PATH.findall(cell.source)
-    }
-    return sorted(p for p in paths if not (outdir / p).exists())
+def companion_path(folder, name):
+    """The page ``name`` (glossary.md, ...) for the notebooks in ``folder``: theirs, else the parent's."""
+    for candidate in (folder / name, folder.parent / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def flat_links(nb, files):
+    """``nb`` with its links to ``../page`` pointing at ``page`` wherever the edition has that page."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for name in files:
+                cell.source = cell.source.replace(f"](../{name})", f"]({name})")
+                cell.source = cell.source.replace(f"](../{name}#", f"]({name}#")
+    return nb
 
 
 def sha256(data):
@@ -321,9 +332,11 @@ def make(outdir, paths, nbgrader_source=False):
     files = {path.name: notebook_bytes(edition) for path, edition in editions}
     if not nbgrader_source and paths:
         for companion in COMPANIONS:
-            source = paths[0].parent / companion
-            if source.is_file():
+            source = companion_path(paths[0].parent, companion)
+            if source:
                 files[companion] = source.read_bytes()
+        for path, edition in editions:
+            files[path.name] = notebook_bytes(flat_links(edition, files))
 
     made = read_manifest(outdir)
     refused = not_ours(outdir, files, made)
@@ -348,13 +361,6 @@ def make(outdir, paths, nbgrader_source=False):
     # Files already identical are written again too: they get a new file's permissions.
     write_all(outdir, {**files, MANIFEST: manifest_bytes(record)})
 
-    for path, edition in editions:
-        for missing in missing_relative_paths(edition, outdir):
-            print(
-                f"note: {path.name} opens {missing}, which does not exist next to {outdir}; put "
-                "the edition inside the project folder (e.g. student/) or copy that file there",
-                file=sys.stderr,
-            )
     return [outdir / path.name for path in paths]
 
 
@@ -373,8 +379,15 @@ def main(argv=None):
         help="keep the solution regions and nbgrader metadata; remove only the folded solutions "
         "(for nbgrader's source/<assignment>/ folder)",
     )
+    parser.add_argument(
+        "--language",
+        choices=sorted(LANGUAGES),
+        default="en",
+        help="the edition's language when no notebooks are named: en (notebooks/) or zh "
+        "(notebooks/zh/, made by tools/translate_notebooks.py build)",
+    )
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or sorted(LANGUAGES[args.language].glob("[0-9][0-9]_*.ipynb"))
     try:
         written = make(args.outdir, paths, nbgrader_source=args.nbgrader_source)
     except (MarkupError, EditionError) as error:
