@@ -10,8 +10,9 @@ starts). It writes:
 - ``FOLDER/notebooks/``: for a student, the **student edition**, made from the teacher notebooks by
   tools/make_student_edition.py (each "build it yourself" function a stub, folded solutions removed,
   outputs cleared), with the pages the notebooks link to (README.md, glossary.md, shapes.md) and
-  never the teacher guides (TEACHERS.md, AUTHORING.md); for the teacher, a copy of ``notebooks/``
-  as it is, solutions and guides included;
+  never the teacher guides (TEACHERS.md, AUTHORING.md), and in ``FOLDER/notebooks/zh/`` the same
+  for the Chinese notebooks; for the teacher, a copy of ``notebooks/`` and ``notebooks/zh/`` as they
+  are, solutions and guides included;
 - for the teacher, ``FOLDER/course/``: nbgrader's course folder (classroom/jupyter/teacher/ points
   nbgrader there), where ``source/ps1`` and the gradebook go;
 - ``FOLDER/data``, ``models``, ``results``: links to the course's shared, read-only folders.
@@ -34,6 +35,7 @@ import nbformat
 COURSE_DIR = Path(__file__).resolve().parent.parent  # the clone: notebooks/, data/, tools/, ...
 SHARED = ("data", "models", "results")  # read-only for everyone: linked, never copied
 EDITIONS = ("student", "teacher")
+ZH = "zh"  # notebooks/zh/: the Chinese notebooks (tools/translate_notebooks.py), handed out too
 PRIVATE = 0o700  # the folder: its owner only
 
 
@@ -52,34 +54,38 @@ def edition_tool(course_dir):
     return module
 
 
-def teacher_notebooks(course_dir):
-    """The numbered teacher notebooks, in order."""
-    return sorted((Path(course_dir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def teacher_notebooks(folder):
+    """The numbered teacher notebooks of ``folder`` (notebooks/ or notebooks/zh/), in order."""
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
 def student_files(course_dir):
-    """{file name: bytes} of the student edition: the notebooks made by the tool, and their pages."""
+    """{path in notebooks/: bytes} of the student edition: the notebooks made by the tool, and their
+    pages; the Chinese edition in zh/ (its notebooks link to ../glossary.md, which is there)."""
     tool = edition_tool(course_dir)
     files = {}
-    for path in teacher_notebooks(course_dir):
-        notebook = tool.student_notebook(nbformat.read(path, as_version=4), path.name)
-        nbformat.validate(notebook)
-        files[path.name] = (nbformat.writes(notebook) + "\n").encode("utf-8")
-    for name in tool.COMPANIONS:
-        page = Path(course_dir) / "notebooks" / name
-        if page.is_file():
-            files[name] = page.read_bytes()
+    notebooks = Path(course_dir) / "notebooks"
+    for prefix, folder in (("", notebooks), (f"{ZH}/", notebooks / ZH)):
+        for path in teacher_notebooks(folder):
+            notebook = tool.student_notebook(nbformat.read(path, as_version=4), path.name)
+            nbformat.validate(notebook)
+            files[prefix + path.name] = (nbformat.writes(notebook) + "\n").encode("utf-8")
+        for name in tool.COMPANIONS:
+            if (folder / name).is_file():
+                files[prefix + name] = (folder / name).read_bytes()
     return files
 
 
 def teacher_files(course_dir):
-    """{file name: bytes} of the teacher edition: every file of notebooks/ as it is."""
-    folder = Path(course_dir) / "notebooks"
-    return {
-        path.name: path.read_bytes()
-        for path in sorted(folder.iterdir())
-        if path.is_file() and not path.name.startswith(".")
-    }
+    """{path in notebooks/: bytes} of the teacher edition: notebooks/ and notebooks/zh/ as they are."""
+    files = {}
+    for prefix in ("", f"{ZH}/"):
+        folder = Path(course_dir) / "notebooks" / prefix
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and not path.name.startswith("."):
+                    files[prefix + path.name] = path.read_bytes()
+    return files
 
 
 def write_new(path, content):
@@ -142,8 +148,14 @@ def hand_out(folder, edition, course_dir=COURSE_DIR):
             (folder / name).mkdir()
             created.append(folder / name)
     for name, content in files.items():
-        if write_new(folder / "notebooks" / name, content):
-            created.append(folder / "notebooks" / name)
+        target = folder / "notebooks" / name
+        if target.parent != folder / "notebooks":  # notebooks/zh/
+            check_is_a_folder(target.parent)
+            if not target.parent.exists():
+                target.parent.mkdir()
+                created.append(target.parent)
+        if write_new(target, content):
+            created.append(target)
     for name in SHARED:
         link = folder / name
         if (course_dir / name).is_dir() and not link.is_symlink() and not link.exists():

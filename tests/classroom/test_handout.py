@@ -36,25 +36,32 @@ def test_the_student_edition_is_the_tools_edition_with_its_pages_and_no_teacher_
     created = handout.hand_out(tmp_path / "ada" / "handwritten-digits", "student", ROOT)
     notebooks = tmp_path / "ada" / "handwritten-digits" / "notebooks"
     names = sorted(path.name for path in notebooks.iterdir())
-    assert names == sorted([path.name for path in NOTEBOOKS] + STUDENT_PAGES)
+    assert names == sorted([path.name for path in NOTEBOOKS] + STUDENT_PAGES + ["zh"])
+    chinese = sorted(path.name for path in (notebooks / "zh").iterdir())
+    assert chinese == sorted([path.name for path in NOTEBOOKS] + ["README.md"])
     assert "TEACHERS.md" not in names and "AUTHORING.md" not in names
     sys.path.insert(0, str(ROOT / "tools"))
     import make_student_edition as tool
 
-    for path in NOTEBOOKS:
-        made = nbformat.read(notebooks / path.name, as_version=4)
-        assert made == tool.student_notebook(nbformat.read(path, as_version=4), path.name)
-    texts = [path.read_text() for path in notebooks.iterdir()]
+    for folder in (ROOT / "notebooks", ROOT / "notebooks" / "zh"):
+        given = notebooks / folder.relative_to(ROOT / "notebooks")
+        for path in NOTEBOOKS:
+            made = nbformat.read(given / path.name, as_version=4)
+            teacher = nbformat.read(folder / path.name, as_version=4)
+            assert made == tool.student_notebook(teacher, path.name)
+    texts = [path.read_text() for path in (*notebooks.glob("*.*"), *notebooks.glob("zh/*"))]
     assert leaked_lines(texts) == []
-    assert len(created) == 1 + 1 + len(names) + 3  # the folder, notebooks/, the files, 3 links
+    # the folder, notebooks/, notebooks/zh/, the files, 3 links
+    assert len(created) == 1 + 1 + 1 + len(names) - 1 + len(chinese) + 3
 
 
 def test_the_teacher_edition_is_the_notebooks_folder_as_it_is_and_a_course_folder(tmp_path):
     folder = tmp_path / "handwritten-digits"
     handout.hand_out(folder, "teacher", ROOT)
-    for path in (ROOT / "notebooks").iterdir():
+    for path in (*(ROOT / "notebooks").iterdir(), *(ROOT / "notebooks" / "zh").iterdir()):
         if path.is_file():
-            assert (folder / "notebooks" / path.name).read_bytes() == path.read_bytes()
+            given = folder / "notebooks" / path.relative_to(ROOT / "notebooks")
+            assert given.read_bytes() == path.read_bytes()
     assert (folder / "course").is_dir() and not any((folder / "course").iterdir())
 
 
