@@ -99,7 +99,9 @@ def write_catalog(catalog, path):
     catalog.creation_date = catalog.revision_date = DATE
     for message in catalog:  # Babel guesses "python-format" from a "%" in the text: it is markdown
         message.flags.discard("python-format")
-    write_po(buffer, catalog, width=0, sort_output=False, include_previous=True)
+    # Without the previous English (#| msgid): Babel writes it on one line that it cannot read back.
+    # A translator finds what changed with git diff of the English notebook.
+    write_po(buffer, catalog, width=0, sort_output=False, include_previous=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as file:
         file.write(buffer.getvalue())
