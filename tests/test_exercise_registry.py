@@ -130,7 +130,9 @@ def test_every_registered_check_is_exported_by_its_name():
         assert getattr(ex, f"check_{name}") is record.function
         assert record.function.__name__ == f"check_{name}"
     names = [f"check_{name}" for name in CHECKS]
-    assert sorted(ex.__all__) == sorted(["CHECKS", "Check", "CheckResult", *names])
+    assert sorted(ex.__all__) == sorted(
+        ["CHECKS", "Check", "CheckResult", "get_language", "set_language", *names]
+    )
     assert set(ex.__all__) <= set(dir(ex))
 
 

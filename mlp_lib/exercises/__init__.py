@@ -17,6 +17,21 @@ each written once, under ``@check("linear_backward", notebook="02", points=2)`` 
 which records it in ``CHECKS``. This package exports every check in ``CHECKS`` by its name,
 ``check_linear_backward``. The table of the checks by notebook, with their points, is in
 notebooks/AUTHORING.md; ``python -m mlp_lib.exercises`` prints it.
+
+Languages: the checks answer in English, or in Chinese after::
+
+    from mlp_lib.exercises import set_language
+    set_language("zh")      # set_language("en") goes back to English
+
+(the first code cell of every notebook in notebooks/zh/), or with the environment variable
+``MLP_LIB_LANGUAGE=zh`` (``en`` or ``zh``; unset means English), read when this package is
+imported. Any other value is refused with an error naming the two. Only the sentences change: the
+``✓``/``✗``, the name before the colon, the code, shapes and numbers are the same in both
+languages, and so are ``CheckResult.passed`` and ``.mistake``. Every sentence goes through
+gettext (language.py); the Chinese is in mlp_lib/locale/zh/LC_MESSAGES/mlp_lib.po, kept in step
+with the code by ``python tools/feedback_catalogue.py update`` and ``compile`` (the notes at the
+top of that tool say how to translate a new sentence). The library's own errors, outside the
+checks, stay in English.
 """
 
 from collections.abc import Callable
@@ -35,9 +50,17 @@ from . import (  # noqa: F401 (importing a notebook's module registers its check
     nb11_inside_the_network,
 )
 from .feedback import CheckResult
+from .language import get_language, set_language  # noqa: F401 (importable from here)
 from .registry import CHECKS, Check
 
-__all__ = ["CHECKS", "Check", "CheckResult", *sorted(f"check_{name}" for name in CHECKS)]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckResult",
+    "get_language",
+    "set_language",
+    *sorted(f"check_{name}" for name in CHECKS),
+]
 
 
 def __getattr__(name: str) -> Callable[..., CheckResult]:

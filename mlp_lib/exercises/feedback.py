@@ -13,6 +13,10 @@ It also returns a ``CheckResult`` for tests and graders. Printing the hint on st
 deliberate: Jupyter shows it on a red background, and nbgrader (``autograde`` and ``validate``)
 gives zero points to an autograder-test cell that writes to standard error, so a check cell is a
 graded test without ever raising.
+
+Every sentence is looked up with ``_`` (language.py): English as written here, or Chinese after
+``set_language("zh")``. Write a new one as ``_("... {name} ...").format(name=...)`` and run
+``python tools/feedback_catalogue.py update`` (the __init__ docstring says more).
 """
 
 import sys
@@ -21,6 +25,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+from .language import _
 
 
 @dataclass
@@ -70,10 +76,10 @@ def run_check(name, diagnose, answer, *args, needs_function=True, **options):
     except Mistake as found:
         result = CheckResult(name, False, found.message, found.mistake)
     except Exception as error:  # a result so unexpected that comparing it failed: still words
-        message = (
-            f"the result could not be compared with the expected one ({type(error).__name__}: "
-            f"{error}); read the docstring again for what {name} should return"
-        )
+        message = _(
+            "the result could not be compared with the expected one ({error_type}: "
+            "{error}); read the docstring again for what {name} should return"
+        ).format(error_type=type(error).__name__, error=error, name=name)
         result = CheckResult(name, False, message, "unexpected-result")
     print(result, file=sys.stdout if result.passed else sys.stderr, flush=True)
     return result
@@ -82,8 +88,10 @@ def run_check(name, diagnose, answer, *args, needs_function=True, **options):
 def require_function(answer, name):
     if not callable(answer):
         raise Mistake(
-            f"this check needs your function itself, without calling it: pass `{name}`, "
-            f"not `{name}(...)` (it received a {type(answer).__name__})",
+            _(
+                "this check needs your function itself, without calling it: pass `{name}`, "
+                "not `{name}(...)` (it received a {type})"
+            ).format(name=name, type=type(answer).__name__),
             "not-a-function",
         )
 
@@ -96,27 +104,36 @@ def call(function, *args, name=None, warn_ok=False, source=None, **kwargs):
     result instead (for softmax, an overflow is diagnosed from the nan it leaves). ``source`` is
     the student's function when ``function`` only wraps it (e.g. ``list`` over a generator).
     """
-    name = name or getattr(function, "__name__", "your function")
+    name = name or getattr(function, "__name__", _("your function"))
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
         try:
             result = function(*args, **kwargs)
         except NotImplementedError:
             raise Mistake(
-                f"not written yet: replace `raise NotImplementedError()` in {name} by your code, "
-                "run that cell, then run this check again",
+                _(
+                    "not written yet: replace `raise NotImplementedError()` in {name} by your "
+                    "code, run that cell, then run this check again"
+                ).format(name=name),
                 "not-written",
             ) from None
         except Exception as error:  # the student's code failed: say so in words
             raise Mistake(
-                f"{name} raised {type(error).__name__}: {error}{where(error, source or function)}",
+                _("{name} raised {error_type}: {error}{where}").format(
+                    name=name,
+                    error_type=type(error).__name__,
+                    error=error,
+                    where=where(error, source or function),
+                ),
                 "raised",
             ) from None
     for warning in caught:
         if issubclass(warning.category, RuntimeWarning) and not warn_ok:
             raise Mistake(
-                f"{name} made NumPy warn '{warning.message}': a result became inf or nan "
-                "on these small, ordinary inputs",
+                _(
+                    "{name} made NumPy warn '{warning}': a result became inf or nan "
+                    "on these small, ordinary inputs"
+                ).format(name=name, warning=warning.message),
                 "warning",
             )
     return result
@@ -132,52 +149,75 @@ def where(error, function):
         for frame in traceback.extract_tb(error.__traceback__)
         if frame.filename == code.co_filename and frame.line
     ]
-    return f", on the line `{lines[-1].strip()}`" if lines else ""
+    return _(", on the line `{line}`").format(line=lines[-1].strip()) if lines else ""
 
 
 def expect_array(value, what, shape, *, dtype=None):
     """Raise a ``Mistake`` unless ``value`` is a finite array of this shape (and dtype)."""
     if value is None:
-        raise Mistake(f"{what} is None: did you forget the `return` line?", "returned-none")
+        raise Mistake(
+            _("{what} is None: did you forget the `return` line?").format(what=what),
+            "returned-none",
+        )
     if not isinstance(value, np.ndarray | np.generic | float | int):
         raise Mistake(
-            f"{what} should be a NumPy array of shape {shape}, got a {type(value).__name__}",
+            _("{what} should be a NumPy array of shape {shape}, got a {type}").format(
+                what=what, shape=shape, type=type(value).__name__
+            ),
             "not-an-array",
         )
     value = np.asarray(value)
     if value.shape != tuple(shape):
-        raise Mistake(f"{what} has shape {value.shape}, expected {tuple(shape)}", "shape")
+        raise Mistake(
+            _("{what} has shape {shape}, expected {expected}").format(
+                what=what, shape=value.shape, expected=tuple(shape)
+            ),
+            "shape",
+        )
     if dtype is not None and value.dtype != dtype:
         raise Mistake(
-            f"{what} is {value.dtype} for {np.dtype(dtype).name} inputs: keep the inputs' dtype "
-            "(no astype, no float64 constants made with np.array or np.eye)",
+            _(
+                "{what} is {dtype} for {input_dtype} inputs: keep the inputs' dtype "
+                "(no astype, no float64 constants made with np.array or np.eye)"
+            ).format(what=what, dtype=value.dtype, input_dtype=np.dtype(dtype).name),
             "dtype",
         )
     if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
-        raise Mistake(f"{what} contains inf or nan", "not-finite")
+        raise Mistake(_("{what} contains inf or nan").format(what=what), "not-finite")
     return value
 
 
 def expect_number(value, what):
     """Return ``value`` as a float, or raise a ``Mistake`` unless it is one real number."""
     if value is None:
-        raise Mistake(f"{what} is None: did you forget the `return` line?", "returned-none")
+        raise Mistake(
+            _("{what} is None: did you forget the `return` line?").format(what=what),
+            "returned-none",
+        )
+    not_a_number = _("{what} should be one number, got {value}")
     if isinstance(value, bool) or np.ndim(value) != 0 or not np.isrealobj(value):
-        raise Mistake(f"{what} should be one number, got {describe(value)}", "not-a-number")
+        raise Mistake(not_a_number.format(what=what, value=describe(value)), "not-a-number")
     try:
         return float(value)
     except (TypeError, ValueError):
         raise Mistake(
-            f"{what} should be one number, got {describe(value)}", "not-a-number"
+            not_a_number.format(what=what, value=describe(value)), "not-a-number"
         ) from None
 
 
 def expect_tuple(value, what, length, names):
     """Raise a ``Mistake`` unless ``value`` is a tuple (or list) of ``length`` items."""
     if value is None:
-        raise Mistake(f"{what} returned None: did you forget the `return` line?", "returned-none")
+        raise Mistake(
+            _("{what} returned None: did you forget the `return` line?").format(what=what),
+            "returned-none",
+        )
     if not isinstance(value, tuple | list) or len(value) != length:
-        raise Mistake(f"{what} should return {length} things, {names}; got {describe(value)}")
+        raise Mistake(
+            _("{what} should return {length} things, {names}; got {value}").format(
+                what=what, length=length, names=names, value=describe(value)
+            )
+        )
     return value
 
 
@@ -185,8 +225,10 @@ def expect_unchanged(before, after, what):
     """Raise a ``Mistake`` if the function changed an input array in place."""
     if not np.array_equal(before, after):
         raise Mistake(
-            f"it changed its input {what} in place; compute a new array instead "
-            f"(no `{what} -= ...`, no `{what}[...] = ...`)",
+            _(
+                "it changed its input {what} in place; compute a new array instead "
+                "(no `{what} -= ...`, no `{what}[...] = ...`)"
+            ).format(what=what),
             "in-place",
         )
 
@@ -209,7 +251,8 @@ def number_text(value):
 def describe(value):
     """A short description of a value for messages: 'an array of shape (3, 4)', 'a tuple of 2'."""
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return _("an array of shape {shape}").format(shape=value.shape)
     if isinstance(value, tuple | list):
-        return f"a {type(value).__name__} of {len(value)} items"
+        return _("a {type} of {length} items").format(type=type(value).__name__, length=len(value))
+    # Python's own words (a type and a repr): the same in every language
     return f"{type(value).__name__} {value!r}"[:80]

@@ -6,6 +6,7 @@ import struct
 import numpy as np
 
 from .feedback import Mistake, call, expect_array, expect_number, number_text
+from .language import N_, _
 from .registry import check
 
 
@@ -22,7 +23,8 @@ def check_decode_idx(decode_idx):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(2, 3, 4), dtype=np.uint8)  # a tiny "images" file
     labels = rng.integers(0, 10, size=20, dtype=np.uint8)  # a tiny "labels" file
-    for array, kind in ((images, "3-dimensional images"), (labels, "1-dimensional labels")):
+    for array, kind in ((images, N_("3-dimensional images")), (labels, N_("1-dimensional labels"))):
+        kind = _(kind)
         raw = idx_bytes(array)
         try:
             got = call(decode_idx, raw)
@@ -33,22 +35,31 @@ def check_decode_idx(decode_idx):
             raise Mistake(_fixed_header_message(), "fixed-header")
         if isinstance(got, np.ndarray) and got.size == array.size and got.shape != array.shape:
             raise Mistake(
-                f"on a file of {kind} the result has shape {got.shape}, but the header says "
-                f"{array.shape}: reshape the values to the sizes read from the header",
+                _(
+                    "on a file of {kind} the result has shape {shape}, but the header says "
+                    "{header}: reshape the values to the sizes read from the header"
+                ).format(kind=kind, shape=got.shape, header=array.shape),
                 "no-reshape",
             )
-        got = expect_array(got, f"decode_idx(...) on a file of {kind}", array.shape)
+        got = expect_array(
+            got, _("decode_idx(...) on a file of {kind}").format(kind=kind), array.shape
+        )
         if got.dtype != np.uint8:
             raise Mistake(
-                f"the values are {got.dtype}: type code 0x08 means one unsigned byte per value, "
-                "so read them with dtype=np.uint8",
+                _(
+                    "the values are {dtype}: type code 0x08 means one unsigned byte per value, "
+                    "so read them with dtype=np.uint8"
+                ).format(dtype=got.dtype),
                 "dtype",
             )
         if not np.array_equal(got, array):
             raise Mistake(
-                f"on a file of {kind} the shape is right but the values are not in their places: "
-                "they start right after the header (offset = 4 + 4 * number of dimensions) and "
-                "fill the array row by row, reshape(shape) in NumPy's default (C) order",
+                _(
+                    "on a file of {kind} the shape is right but the values are not in their "
+                    "places: they start right after the header (offset = 4 + 4 * number of "
+                    "dimensions) and fill the array row by row, reshape(shape) in NumPy's "
+                    "default (C) order"
+                ).format(kind=kind),
                 "wrong-values",
             )
     truncated = idx_bytes(images)[:-3]  # the header promises 3 more bytes than there are
@@ -58,16 +69,20 @@ def check_decode_idx(decode_idx):
         pass
     else:
         raise Mistake(
-            "a file 3 bytes shorter than its header promises was accepted (result of shape "
-            f"{np.shape(got)}): compare the number of bytes with header size + number of values, "
-            "and raise ValueError if they differ",
+            _(
+                "a file 3 bytes shorter than its header promises was accepted (result of shape "
+                "{shape}): compare the number of bytes with header size + number of values, "
+                "and raise ValueError if they differ"
+            ).format(shape=np.shape(got)),
             "no-size-check",
         )
-    return "reads 3-dimensional image files and 1-dimensional label files, and refuses a short file"
+    return _(
+        "reads 3-dimensional image files and 1-dimensional label files, and refuses a short file"
+    )
 
 
 def _fixed_header_message():
-    return (
+    return _(
         "It works for 3-dimensional images but not for a 1-dimensional labels file, whose header "
         "is 4 + 4 * 1 = 8 bytes: compute the header size from the number of dimensions "
         "(byte 3), do not fix it at 16"
@@ -78,21 +93,21 @@ def _hint_for_error(message, array):
     """(hint, mistake) for an exception raised while decoding a well-formed file; ("", None)."""
     swapped = [int.from_bytes(struct.pack(">I", size), "little") for size in array.shape]
     if any(str(size) in message for size in swapped):
-        hint = (
+        hint = _(
             ". The sizes came out as huge numbers: they were read little-endian. IDX is "
             'big-endian: use ">" in the struct format, e.g. ">I"'
         )
         return hint, "little-endian"
     header_size = 4 + 4 * array.ndim
     if re.search(rf"\bsize {header_size + array.size}\b", message):
-        hint = (
-            f". The {header_size + array.size} values include the header's {header_size} bytes: "
-            "start after the header, with np.frombuffer(raw, dtype=np.uint8, offset=header_size)"
-        )
+        hint = _(
+            ". The {values} values include the header's {header_size} bytes: start after the "
+            "header, with np.frombuffer(raw, dtype=np.uint8, offset=header_size)"
+        ).format(values=header_size + array.size, header_size=header_size)
         return hint, "header-included"
     fixed_header = f"size {header_size + array.size - 16}", "a buffer of 16 bytes"
     if array.ndim == 1 and any(text in message for text in fixed_header):
-        return ". " + _fixed_header_message(), "fixed-header"
+        return _(". {message}").format(message=_fixed_header_message()), "fixed-header"
     return "", None
 
 
@@ -107,19 +122,23 @@ def check_mean_image_per_class(mean_image_per_class):
     got = call(mean_image_per_class, X, y)
     if isinstance(got, np.ndarray) and got.shape == (10,):
         raise Mistake(
-            "one number per class: the mean was taken over every pixel of every image. Average "
-            "over the images only, .mean(axis=0), to keep one mean per pixel",
+            _(
+                "one number per class: the mean was taken over every pixel of every image. "
+                "Average over the images only, .mean(axis=0), to keep one mean per pixel"
+            ),
             "wrong-axis",
         )
-    got = expect_array(got, "the result", expected.shape)
+    got = expect_array(got, _("the result"), expected.shape)
     if not np.array_equal(X, X_before):
-        raise Mistake("it changed X in place; leave the images as they are", "in-place")
+        raise Mistake(_("it changed X in place; leave the images as they are"), "in-place")
     if not np.allclose(got, expected):
         raise Mistake(
-            "the shape (10, D) is right but the values are not: row d must be "
-            "X[y == d].mean(axis=0), the average of the images whose label is d",
+            _(
+                "the shape (10, D) is right but the values are not: row d must be "
+                "X[y == d].mean(axis=0), the average of the images whose label is d"
+            ),
         )
-    return "gives the mean image of each of the 10 classes"
+    return _("gives the mean image of each of the 10 classes")
 
 
 @check("count_always_blank_pixels", notebook="01", points=1)
@@ -133,24 +152,34 @@ def check_count_always_blank_pixels(count_always_blank_pixels):
     got = call(count_always_blank_pixels, X)
     if isinstance(got, np.ndarray) and got.size > 1:
         raise Mistake(
-            f"got an array of shape {got.shape}: return one number, how many positions are blank "
-            "in every image",
+            _(
+                "got an array of shape {shape}: return one number, how many positions are blank "
+                "in every image"
+            ).format(shape=got.shape),
             "not-a-number",
         )
-    got = expect_number(got, "the count")
+    got = expect_number(got, _("the count"))
     expected, inked, zeros = 3, 4, int((X == 0).sum())
     if got == expected:
-        return "counts the positions that are 0 in every image"
+        return _("counts the positions that are 0 in every image")
     if got == inked:
         raise Mistake(
-            "that is the number of positions with ink in at least one image; count the others, "
-            "those whose maximum over all images is 0",
+            _(
+                "that is the number of positions with ink in at least one image; count the "
+                "others, those whose maximum over all images is 0"
+            ),
             "counted-inked",
         )
     if got == zeros:
         raise Mistake(
-            "that counts every zero pixel of every image; count pixel *positions* (columns) that "
-            "are 0 in all images: (X.max(axis=0) == 0).sum()",
+            _(
+                "that counts every zero pixel of every image; count pixel *positions* (columns) "
+                "that are 0 in all images: (X.max(axis=0) == 0).sum()"
+            ),
             "counted-all-zeros",
         )
-    raise Mistake(f"got {number_text(got)} on a small example whose answer is {expected}")
+    raise Mistake(
+        _("got {got} on a small example whose answer is {expected}").format(
+            got=number_text(got), expected=expected
+        )
+    )

@@ -15,6 +15,7 @@ from .feedback import (
     number_text,
 )
 from .fixtures import sin_times_square
+from .language import N_, _
 from .registry import check
 
 N, D, H = 3, 5, 4  # batch, inputs, units: all different, so a transposed array has the wrong shape
@@ -36,27 +37,37 @@ def check_linear_forward(linear_forward):
     result = call(linear_forward, x, W, b)
     if isinstance(result, np.ndarray):
         raise Mistake(
-            "it returned only the output; return the pair (out, cache), cache = (x, W)",
+            _("it returned only the output; return the pair (out, cache), cache = (x, W)"),
             "no-cache",
         )
     out, cache = expect_tuple(result, "linear_forward", 2, "(out, cache)")
-    out = expect_array(out, f"out for x {x.shape} and W {W.shape}", (N, H))
+    out = expect_array(
+        out,
+        _("out for x {x_shape} and W {W_shape}").format(x_shape=x.shape, W_shape=W.shape),
+        (N, H),
+    )
     for before, after, name in zip(copies, (x, W, b), ("x", "W", "b")):
         expect_unchanged(before, after, name)
     if close(out, x @ W):
-        raise Mistake("out equals x @ W: the bias b is missing, out = x @ W + b", "no-bias")
+        raise Mistake(_("out equals x @ W: the bias b is missing, out = x @ W + b"), "no-bias")
     if not close(out, x @ W + b):
-        raise Mistake("out has the right shape but the wrong values: out = x @ W + b")
+        raise Mistake(_("out has the right shape but the wrong values: out = x @ W + b"))
     if not (isinstance(cache, tuple | list) and len(cache) == 2):
         raise Mistake(
-            f"cache should be the pair (x, W) that linear_backward unpacks; got {describe(cache)}"
+            _("cache should be the pair (x, W) that linear_backward unpacks; got {cache}").format(
+                cache=describe(cache)
+            )
         )
     if not (close(cache[0], x) and close(cache[1], W)):
-        raise Mistake("cache should be (x, W), in that order: linear_backward unpacks x, W = cache")
+        raise Mistake(
+            _("cache should be (x, W), in that order: linear_backward unpacks x, W = cache")
+        )
     x32, W32, b32 = (a.astype(np.float32) for a in (x, W, b))
-    out32, _ = call(linear_forward, x32, W32, b32)
+    out32, _cache32 = call(linear_forward, x32, W32, b32)
     expect_array(out32, "out", (N, H), dtype=np.float32)
-    return f"out = x @ W + b, shape ({N}, {H}) for x ({N}, {D}), W ({D}, {H}); cache = (x, W)"
+    return _(
+        "out = x @ W + b, shape ({N}, {H}) for x ({N}, {D}), W ({D}, {H}); cache = (x, W)"
+    ).format(N=N, H=H, D=D)
 
 
 STD_SIZES = (50, 800)  # n_in, n_out: 40,000 weights estimate a standard deviation to about 0.4%
@@ -70,30 +81,34 @@ WRONG_STD = {  # (standard deviation, mistake, likely cause)
         (
             lambda i, o: 2.0 / i,
             "variance-as-std",
-            "2 / n_in is the variance; the std is its square root",
+            N_("2 / n_in is the variance; the std is its square root"),
         ),
         (
             lambda i, o: np.sqrt(2.0 / o),
             "fan-out",
-            "He divides by n_in, the number of inputs, not n_out",
+            N_("He divides by n_in, the number of inputs, not n_out"),
         ),
-        (lambda i, o: np.sqrt(1.0 / i), "no-factor-2", "He uses 2 / n_in: the 2 makes up for ReLU"),
+        (
+            lambda i, o: np.sqrt(1.0 / i),
+            "no-factor-2",
+            N_("He uses 2 / n_in: the 2 makes up for ReLU"),
+        ),
         (
             lambda i, o: np.sqrt(2.0) / i,
             "sqrt-misplaced",
-            "take the square root of 2 / n_in as a whole",
+            N_("take the square root of 2 / n_in as a whole"),
         ),
     ],
     "xavier": [
         (
             lambda i, o: 2.0 / (i + o),
             "variance-as-std",
-            "2 / (n_in + n_out) is the variance; take its square root",
+            N_("2 / (n_in + n_out) is the variance; take its square root"),
         ),
         (
             lambda i, o: np.sqrt(2.0 / i),
             "he-not-xavier",
-            "that is He's scale; Xavier uses 2 / (n_in + n_out)",
+            N_("that is He's scale; Xavier uses 2 / (n_in + n_out)"),
         ),
     ],
 }
@@ -107,41 +122,53 @@ def check_init_weights(init_weights, inits=("normal", "he")):
         W = call(init_weights, n_in, n_out, init, np.random.default_rng(0))
         if np.shape(W) == (n_out, n_in):
             raise Mistake(
-                f"W has shape {np.shape(W)} for n_in={n_in}, n_out={n_out}: it is transposed. "
-                "We store W as (n_in, n_out) so that x @ W works",
+                _(
+                    "W has shape {shape} for n_in={n_in}, n_out={n_out}: it is transposed. "
+                    "We store W as (n_in, n_out) so that x @ W works"
+                ).format(shape=np.shape(W), n_in=n_in, n_out=n_out),
                 "W-transposed",
             )
-        W = expect_array(W, f'W for init="{init}"', (n_in, n_out))
+        W = expect_array(W, _('W for init="{init}"').format(init=init), (n_in, n_out))
         again = call(init_weights, n_in, n_out, init, np.random.default_rng(0))
         if not np.array_equal(W, again):
             raise Mistake(
-                "two calls with generators in the same state gave different weights: draw from the "
-                "rng argument (rng.normal(...)), not from np.random",
+                _(
+                    "two calls with generators in the same state gave different weights: draw "
+                    "from the rng argument (rng.normal(...)), not from np.random"
+                ),
                 "ignores-rng",
             )
         want = EXPECTED_STD[init](n_in, n_out)
         std, mean = W.std(), W.mean()
         if abs(mean) > 0.05 * want:
             raise Mistake(
-                f'init="{init}": the mean of W is {mean:.4g}; weights should be centred on 0'
+                _(
+                    'init="{init}": the mean of W is {mean:.4g}; weights should be centred on 0'
+                ).format(init=init, mean=mean)
             )
         if abs(std / want - 1) > 0.03:
             for wrong, mistake, cause in WRONG_STD.get(init, []):
                 if abs(std / wrong(n_in, n_out) - 1) < 0.03:
                     raise Mistake(
-                        f'init="{init}": std of W is {std:.4g}, expected {want:.4g}: {cause}',
+                        _(
+                            'init="{init}": std of W is {std:.4g}, expected {want:.4g}: {cause}'
+                        ).format(init=init, std=std, want=want, cause=_(cause)),
                         mistake,
                     )
             raise Mistake(
-                f'init="{init}": the standard deviation of W is {std:.4g}, expected {want:.4g}'
+                _(
+                    'init="{init}": the standard deviation of W is {std:.4g}, expected {want:.4g}'
+                ).format(init=init, std=std, want=want)
             )
-    return f"draws W of shape (n_in, n_out) with the right scale for {', '.join(inits)}"
+    return _("draws W of shape (n_in, n_out) with the right scale for {inits}").format(
+        inits=", ".join(inits)
+    )
 
 
 @check("linear_backward", notebook="02", points=2)
 def check_linear_backward(linear_backward):
     """``linear_backward(dout, cache) -> (dx, dW, db)`` for out = x @ W + b, cache = (x, W)."""
-    x, W, _ = _layer_inputs()
+    x, W, _b = _layer_inputs()
     dout = np.random.default_rng(1).standard_normal((N, H))
     expected = {"dx": dout @ W.T, "dW": x.T @ dout, "db": dout.sum(axis=0)}
     dout_before = dout.copy()
@@ -152,44 +179,63 @@ def check_linear_backward(linear_backward):
     wanted = [e.shape for e in expected.values()]
     if sorted(shapes) == sorted(wanted) and shapes != wanted:
         order = ", ".join(_name_of_shape(s, expected) for s in shapes)
-        raise Mistake(f"it returned ({order}); return them in the order (dx, dW, db)", "order")
+        raise Mistake(
+            _("it returned ({order}); return them in the order (dx, dW, db)").format(order=order),
+            "order",
+        )
     dx, dW, db = result
     if np.shape(dW) == (H, D) and close(dW, expected["dW"].T):
         raise Mistake(
-            f"dW has shape {np.shape(dW)}: it is transposed. A gradient has the shape of its "
-            f"variable, W is ({D}, {H}): use dW = x.T @ dout, not dout.T @ x",
+            _(
+                "dW has shape {shape}: it is transposed. A gradient has the shape of its "
+                "variable, W is ({D}, {H}): use dW = x.T @ dout, not dout.T @ x"
+            ).format(shape=np.shape(dW), D=D, H=H),
             "dW-transposed",
         )
     if close(dW, expected["dW"] / N):
         raise Mistake(
-            "dW is N times too small: it was divided by the batch size. dout already carries the "
-            "1/N of the mean loss; here dW = x.T @ dout, a plain sum over the batch",
+            _(
+                "dW is N times too small: it was divided by the batch size. dout already carries "
+                "the 1/N of the mean loss; here dW = x.T @ dout, a plain sum over the batch"
+            ),
             "dW-divided-by-N",
         )
     if np.shape(db) == (N,):
         raise Mistake(
-            f"db has shape ({N},), one number per image: it was summed over the wrong axis. "
-            "Sum over the batch, dout.sum(axis=0), to get one number per unit",
+            _(
+                "db has shape ({N},), one number per image: it was summed over the wrong axis. "
+                "Sum over the batch, dout.sum(axis=0), to get one number per unit"
+            ).format(N=N),
             "db-wrong-axis",
         )
     if close(db, expected["db"] / N):
         raise Mistake(
-            "db is the mean of dout over the batch, N times too small: the bias was added to every "
-            "row, so its gradient is the sum over the rows, dout.sum(axis=0)",
+            _(
+                "db is the mean of dout over the batch, N times too small: the bias was added to "
+                "every row, so its gradient is the sum over the rows, dout.sum(axis=0)"
+            ),
             "db-mean",
         )
     if np.shape(dx) == (D, N) and close(dx, expected["dx"].T):
         raise Mistake(
-            f"dx has shape ({D}, {N}): it is transposed. It must have x's shape ({N}, {D}): "
-            "dx = dout @ W.T",
+            _(
+                "dx has shape ({D}, {N}): it is transposed. It must have x's shape ({N}, {D}): "
+                "dx = dout @ W.T"
+            ).format(D=D, N=N),
             "dx-transposed",
         )
     for name, got in zip(expected, (dx, dW, db)):
         got = expect_array(got, name, expected[name].shape)
         if not close(got, expected[name]):
             formula = {"dx": "dout @ W.T", "dW": "x.T @ dout", "db": "dout.sum(axis=0)"}[name]
-            raise Mistake(f"{name} has the right shape but the wrong values: {name} = {formula}")
-    return "dx = dout @ W.T, dW = x.T @ dout, db = dout.sum(axis=0), each with its variable's shape"
+            raise Mistake(
+                _("{name} has the right shape but the wrong values: {name} = {formula}").format(
+                    name=name, formula=formula
+                )
+            )
+    return _(
+        "dx = dout @ W.T, dW = x.T @ dout, db = dout.sum(axis=0), each with its variable's shape"
+    )
 
 
 def _name_of_shape(shape, expected):
@@ -204,35 +250,48 @@ def check_numerical_grad(numerical_grad):
     grad = call(numerical_grad, f, a)
     if not np.array_equal(a, saved):
         raise Mistake(
-            "after the call some entries of a have changed: put each nudged entry back "
-            "(a[idx] = saved) before moving on",
+            _(
+                "after the call some entries of a have changed: put each nudged entry back "
+                "(a[idx] = saved) before moving on"
+            ),
             "not-restored",
         )
-    grad = expect_array(grad, "the gradient", a.shape)
+    grad = expect_array(grad, _("the gradient"), a.shape)
     if close(grad, 2 * exact, rtol=1e-4):
         raise Mistake(
-            "the gradient is twice too large: the two evaluations are 2 * eps apart, so divide "
-            "f(a + eps) - f(a - eps) by 2 * eps",
+            _(
+                "the gradient is twice too large: the two evaluations are 2 * eps apart, so "
+                "divide f(a + eps) - f(a - eps) by 2 * eps"
+            ),
             "divided-by-eps",
         )
     if np.all(grad == 0):
         raise Mistake(
-            "every slope is 0: f() gave the same value on both sides of each entry, so the entry "
-            "never changed while f ran. f reads a where it is: change the entry itself "
-            "(a[idx] = ...) before each call of f, then put it back",
+            _(
+                "every slope is 0: f() gave the same value on both sides of each entry, so the "
+                "entry never changed while f ran. f reads a where it is: change the entry itself "
+                "(a[idx] = ...) before each call of f, then put it back"
+            ),
             "not-nudged",
         )
     error = relative_error(grad, exact)
     if error > 1e-8:
         if 1e-8 < error < 1e-3:
             raise Mistake(
-                f"relative error {error:.1e}, far above the 1e-10 a central difference gives: "
-                "it looks one-sided, (f(a + eps) - f(a)) / eps; evaluate on both sides, "
-                "(f(a + eps) - f(a - eps)) / (2 * eps)",
+                _(
+                    "relative error {error:.1e}, far above the 1e-10 a central difference gives: "
+                    "it looks one-sided, (f(a + eps) - f(a)) / eps; evaluate on both sides, "
+                    "(f(a + eps) - f(a - eps)) / (2 * eps)"
+                ).format(error=error),
                 "one-sided",
             )
-        raise Mistake(f"it differs from the true gradient (relative error {error:.2g})")
-    return "central differences, every entry restored; agrees with the exact gradient of a test function"
+        raise Mistake(
+            _("it differs from the true gradient (relative error {error:.2g})").format(error=error)
+        )
+    return _(
+        "central differences, every entry restored; agrees with the exact gradient of a test "
+        "function"
+    )
 
 
 @check("rel_error", notebook="02", points=1)
@@ -245,18 +304,18 @@ def check_rel_error(rel_error):
     ]
     for a, b in cases:
         want = relative_error(a, b)
-        got = expect_number(call(rel_error, a, b), "the relative error")
+        got = expect_number(call(rel_error, a, b), _("the relative error"))
         if not np.isclose(got, want):
-            flipped = expect_number(call(rel_error, b, a), "the relative error")
-            hint = (
-                " It is not symmetric, rel_error(a, b) != rel_error(b, a): divide by max(|a| + |b|)"
-                if not np.isclose(flipped, got)
-                else ""
-            )
-            raise Mistake(
-                f"for a = {a.tolist()}, b = {b.tolist()} expected {want:.4g}, got {got:.4g}.{hint}"
-            )
-    return "max |a - b| / max(|a| + |b|): 0 for equal arrays, symmetric, scale-free"
+            flipped = expect_number(call(rel_error, b, a), _("the relative error"))
+            if np.isclose(flipped, got):
+                message = _("for a = {a}, b = {b} expected {want:.4g}, got {got:.4g}.")
+            else:
+                message = _(
+                    "for a = {a}, b = {b} expected {want:.4g}, got {got:.4g}. It is not "
+                    "symmetric, rel_error(a, b) != rel_error(b, a): divide by max(|a| + |b|)"
+                )
+            raise Mistake(message.format(a=a.tolist(), b=b.tolist(), want=want, got=got))
+    return _("max |a - b| / max(|a| + |b|): 0 for equal arrays, symmetric, scale-free")
 
 
 @check("count_parameters", notebook="02", points=1)
@@ -265,23 +324,34 @@ def check_count_parameters(count_parameters):
     for sizes in ((784, 32, 16, 10), (3, 4, 2)):
         pairs = list(zip(sizes[:-1], sizes[1:]))
         want = sum(n_in * n_out + n_out for n_in, n_out in pairs)
-        got = expect_number(call(count_parameters, sizes), f"the count for {sizes}")
+        got = expect_number(
+            call(count_parameters, sizes), _("the count for {sizes}").format(sizes=sizes)
+        )
         if got == want:
             continue
+        shown = number_text(got)
         if got == sum(n_in * n_out for n_in, n_out in pairs):
             raise Mistake(
-                f"{number_text(got)} for {sizes} counts only the weights: add n_out biases per layer",
+                _("{got} for {sizes} counts only the weights: add n_out biases per layer").format(
+                    got=shown, sizes=sizes
+                ),
                 "no-biases",
             )
         if got == sum(n_in * n_out + n_in for n_in, n_out in pairs):
             raise Mistake(
-                f"{number_text(got)} for {sizes}: a layer has one bias per output unit, n_out, not n_in",
+                _(
+                    "{got} for {sizes}: a layer has one bias per output unit, n_out, not n_in"
+                ).format(got=shown, sizes=sizes),
                 "biases-n-in",
             )
         if got == want + sizes[0]:
             raise Mistake(
-                f"{number_text(got)} for {sizes} includes the {sizes[0]} inputs: they are data, not parameters",
+                _(
+                    "{got} for {sizes} includes the {inputs} inputs: they are data, not parameters"
+                ).format(got=shown, sizes=sizes, inputs=sizes[0]),
                 "counted-inputs",
             )
-        raise Mistake(f"expected {want:,} for {sizes}, got {number_text(got)}")
-    return "784-32-16-10 has 25,818 parameters: n_in * n_out weights + n_out biases per layer"
+        raise Mistake(
+            _("expected {want:,} for {sizes}, got {got}").format(want=want, sizes=sizes, got=shown)
+        )
+    return _("784-32-16-10 has 25,818 parameters: n_in * n_out weights + n_out biases per layer")

@@ -13,6 +13,7 @@ from .feedback import (
     expect_tuple,
     expect_unchanged,
 )
+from .language import N_, _
 from .registry import check
 
 # Logits of four images, three classes (N != C, so a wrong axis shows), with an exact 0 for
@@ -31,24 +32,30 @@ def check_relu_forward(relu_forward):
     result = call(relu_forward, z)
     if isinstance(result, np.ndarray):
         raise Mistake(
-            "it returned only the output; return the pair (out, cache), cache = z", "no-cache"
+            _("it returned only the output; return the pair (out, cache), cache = z"), "no-cache"
         )
     out, cache = expect_tuple(result, "relu_forward", 2, "(out, cache)")
     if np.shape(out) == (Z.shape[1],):
         raise Mistake(
-            f"out has shape {np.shape(out)}: np.max(z, 0) is the largest value of each column. "
-            "ReLU is element-wise: np.maximum(z, 0)",
+            _(
+                "out has shape {shape}: np.max(z, 0) is the largest value of each column. "
+                "ReLU is element-wise: np.maximum(z, 0)"
+            ).format(shape=np.shape(out)),
             "np-max",
         )
     expect_unchanged(Z, z, "z")
     out = expect_array(out, "out", Z.shape)
     if not np.array_equal(out, np.maximum(Z, 0)):
-        raise Mistake("out should be z where z > 0 and 0 elsewhere: np.maximum(z, 0)")
+        raise Mistake(_("out should be z where z > 0 and 0 elsewhere: np.maximum(z, 0)"))
     if not (close(cache, Z) or close(cache, np.maximum(Z, 0))):
-        raise Mistake(f"cache should be z, which relu_backward needs; got {describe(cache)}")
-    out32, _ = call(relu_forward, Z.astype(np.float32))
+        raise Mistake(
+            _("cache should be z, which relu_backward needs; got {cache}").format(
+                cache=describe(cache)
+            )
+        )
+    out32, _cache32 = call(relu_forward, Z.astype(np.float32))
     expect_array(out32, "out", Z.shape, dtype=np.float32)
-    return "out = max(z, 0) element-wise, z unchanged, cache = z"
+    return _("out = max(z, 0) element-wise, z unchanged, cache = z")
 
 
 @check("relu_backward", notebook="03", points=1)
@@ -61,30 +68,40 @@ def check_relu_backward(relu_backward):
     got = expect_array(got, "dz", Z.shape)
     expected = dout * (Z > 0)
     if np.array_equal(got, expected):
-        return "lets dout through where z > 0 and blocks it where z <= 0, including the kink z = 0"
+        return _(
+            "lets dout through where z > 0 and blocks it where z <= 0, including the kink z = 0"
+        )
     if np.array_equal(got, dout * (Z >= 0)):
         raise Mistake(
-            "at z = 0 the gradient is let through (z >= 0). Both 0 and 1 are valid slopes at the "
-            "kink, but this series and mlp_lib use 0, so that results agree: use z > 0",
+            _(
+                "at z = 0 the gradient is let through (z >= 0). Both 0 and 1 are valid slopes at "
+                "the kink, but this series and mlp_lib use 0, so that results agree: use z > 0"
+            ),
             "relu-grad-at-zero",
         )
     if np.array_equal(got, (Z > 0).astype(got.dtype)) or np.array_equal(
         got, (Z >= 0).astype(got.dtype)
     ):
         raise Mistake(
-            "it returned ReLU's derivative (0 or 1) itself; the chain rule multiplies it by the "
-            "gradient from above: dout * (z > 0)",
+            _(
+                "it returned ReLU's derivative (0 or 1) itself; the chain rule multiplies it by "
+                "the gradient from above: dout * (z > 0)"
+            ),
             "returned-mask",
         )
     if np.array_equal(got, dout * (dout > 0)):
         raise Mistake(
-            "the mask was taken from dout; it must come from the forward input z (the cache): "
-            "dout * (z > 0)",
+            _(
+                "the mask was taken from dout; it must come from the forward input z (the "
+                "cache): dout * (z > 0)"
+            ),
             "mask-from-dout",
         )
     if np.array_equal(got, dout):
-        raise Mistake("dout came back unchanged: block it where z <= 0, dout * (z > 0)", "no-mask")
-    raise Mistake("wrong values: dz = dout * (z > 0)")
+        raise Mistake(
+            _("dout came back unchanged: block it where z <= 0, dout * (z > 0)"), "no-mask"
+        )
+    raise Mistake(_("wrong values: dz = dout * (z > 0)"))
 
 
 def _check_probabilities(fn, name, reference, want_log):
@@ -92,37 +109,54 @@ def _check_probabilities(fn, name, reference, want_log):
     z = Z.copy()
     got = _call_quietly(fn, z)
     expect_unchanged(Z, z, "z")
-    got = expect_array(got, f"{name}(z) for z of shape {Z.shape}", Z.shape)
+    got = expect_array(
+        got, _("{name}(z) for z of shape {shape}").format(name=name, shape=Z.shape), Z.shape
+    )
     total = np.exp(got) if want_log else got
     if np.allclose(total.sum(axis=0), 1) and not np.allclose(total.sum(axis=1), 1):
         raise Mistake(
-            "each column sums to 1 instead of each row: sum over the classes, axis=1 (with "
-            "keepdims=True)",
+            _(
+                "each column sums to 1 instead of each row: sum over the classes, axis=1 (with "
+                "keepdims=True)"
+            ),
             "wrong-axis",
         )
     if not close(got, reference(Z)):
         raise Mistake(
-            f"wrong values on small logits: expected {np.round(reference(Z[:1]), 4)} for the first row"
+            _("wrong values on small logits: expected {expected} for the first row").format(
+                expected=np.round(reference(Z[:1]), 4)
+            )
         )
     for logits, mistake, cause in (
         (
             BIG,
             "no-max-subtraction",
-            "exp() overflowed to inf for logits near 1000: subtract each row's maximum first, z - z.max(axis=1, keepdims=True)",
+            N_(
+                "exp() overflowed to inf for logits near 1000: subtract each row's maximum "
+                "first, z - z.max(axis=1, keepdims=True)"
+            ),
         ),
         (
             MIXED,
             "global-max",
-            "one row is near 1000 and another near -1000: subtract each row's own maximum, z.max(axis=1, keepdims=True), not the maximum of the whole array",
+            N_(
+                "one row is near 1000 and another near -1000: subtract each row's own maximum, "
+                "z.max(axis=1, keepdims=True), not the maximum of the whole array"
+            ),
         ),
     ):
         got = _call_quietly(fn, logits.copy())
         if not (np.shape(got) == logits.shape and np.all(np.isfinite(got))):
-            raise Mistake(f"it gave inf or nan: {cause}", mistake)
+            raise Mistake(_("it gave inf or nan: {cause}").format(cause=_(cause)), mistake)
         if not close(got, reference(logits)):
-            raise Mistake(f"wrong values for large logits {logits[0].tolist()}: {cause}", mistake)
+            raise Mistake(
+                _("wrong values for large logits {logits}: {cause}").format(
+                    logits=logits[0].tolist(), cause=_(cause)
+                ),
+                mistake,
+            )
     got32 = _call_quietly(fn, Z.astype(np.float32))
-    expect_array(got32, f"{name} of float32 logits", Z.shape, dtype=np.float32)
+    expect_array(got32, _("{name} of float32 logits").format(name=name), Z.shape, dtype=np.float32)
 
 
 def _call_quietly(fn, *args):
@@ -133,8 +167,10 @@ def _call_quietly(fn, *args):
         if "broadcast" in found.message:
             raise Mistake(
                 found.message
-                + ". A row's sum (or max) of shape (N,) does not line up with (N, C): "
-                "keep the summed axis with keepdims=True, shape (N, 1)",
+                + _(
+                    ". A row's sum (or max) of shape (N,) does not line up with (N, C): "
+                    "keep the summed axis with keepdims=True, shape (N, 1)"
+                ),
                 "no-keepdims",
             ) from None
         raise
@@ -144,7 +180,7 @@ def _call_quietly(fn, *args):
 def check_softmax(softmax_fn):
     """``softmax(z) -> p``: each row of p sums to 1, computed without overflow."""
     _check_probabilities(softmax_fn, softmax_fn.__name__, softmax, want_log=False)
-    return "rows sum to 1, no overflow for logits near 1000 (each row's maximum subtracted)"
+    return _("rows sum to 1, no overflow for logits near 1000 (each row's maximum subtracted)")
 
 
 @check("log_softmax", notebook="03", points=1, named_after_answer=True)
@@ -154,15 +190,19 @@ def check_log_softmax(log_softmax_fn):
     got = _call_quietly(log_softmax_fn, FAR_APART.copy())
     if not (np.shape(got) == FAR_APART.shape and np.all(np.isfinite(got))):
         raise Mistake(
-            "log p is -inf for logits 800 apart: the probability underflowed to 0 before the log. "
-            "Write the log directly: (z - m) - log(sum(exp(z - m)))",
+            _(
+                "log p is -inf for logits 800 apart: the probability underflowed to 0 before the "
+                "log. Write the log directly: (z - m) - log(sum(exp(z - m)))"
+            ),
             "log-of-softmax",
         )
     if not close(got, log_softmax(FAR_APART)):
         raise Mistake(
-            f"wrong values for logits {FAR_APART[0].tolist()}: expected {log_softmax(FAR_APART)[0].tolist()}"
+            _("wrong values for logits {logits}: expected {expected}").format(
+                logits=FAR_APART[0].tolist(), expected=log_softmax(FAR_APART)[0].tolist()
+            )
         )
-    return "log p = (z - m) - log(sum(exp(z - m))): finite even for logits 800 apart"
+    return _("log p = (z - m) - log(sum(exp(z - m))): finite even for logits 800 apart")
 
 
 @check("cross_entropy", notebook="03", points=1)
@@ -174,36 +214,50 @@ def check_cross_entropy(cross_entropy):
     got = _call_quietly(cross_entropy, Z.copy(), Z_LABELS.copy())
     if np.shape(got) == (n,):
         raise Mistake(
-            f"it returned one loss per image, shape ({n},); return their mean, one number",
+            _("it returned one loss per image, shape ({n},); return their mean, one number").format(
+                n=n
+            ),
             "not-a-scalar",
         )
-    got = expect_number(got, "the loss")
+    got = expect_number(got, _("the loss"))
     candidates = [
         (
             n * want,
             "sum-not-mean",
-            "the loss is N times too large: take the mean over the batch, not the sum",
+            _("the loss is N times too large: take the mean over the batch, not the sum"),
         ),
-        (-want, "sign", "the loss is negative: it is minus the log-probability, -log p"),
+        (-want, "sign", _("the loss is negative: it is minus the log-probability, -log p")),
         (
             -log_p[:, Z_LABELS].mean(),
             "column-indexing",
-            "log_p[:, y] picks whole columns (an N x N array): pick one entry per row with log_p[np.arange(N), y]",
+            _(
+                "log_p[:, y] picks whole columns (an N x N array): pick one entry per row with "
+                "log_p[np.arange(N), y]"
+            ),
         ),
     ]
     if not np.isclose(got, want):
         for value, mistake, cause in candidates:
             if np.isclose(got, value):
-                raise Mistake(f"got {got:.4f}, expected {want:.4f}: {cause}", mistake)
-        raise Mistake(f"got {got:.4f} on a small example, expected {want:.4f}")
+                raise Mistake(
+                    _("got {got:.4f}, expected {want:.4f}: {cause}").format(
+                        got=got, want=want, cause=cause
+                    ),
+                    mistake,
+                )
+        raise Mistake(
+            _("got {got:.4f} on a small example, expected {want:.4f}").format(got=got, want=want)
+        )
     huge = _call_quietly(cross_entropy, 1000 * Z, Z_LABELS.copy())
     if not np.isfinite(huge):
         raise Mistake(
-            "the loss is inf or nan for logits a thousand times larger: compute it from a stable "
-            "log-softmax, not from log(softmax(z))",
+            _(
+                "the loss is inf or nan for logits a thousand times larger: compute it from a "
+                "stable log-softmax, not from log(softmax(z))"
+            ),
             "unstable",
         )
-    return "mean of -log p[n, y[n]] over the batch, finite for huge logits"
+    return _("mean of -log p[n, y[n]] over the batch, finite for huge logits")
 
 
 @check("softmax_cross_entropy_backward", notebook="03", points=2)
@@ -215,18 +269,21 @@ def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward):
     got = _call_quietly(softmax_cross_entropy_backward, Z.copy(), Z_LABELS.copy())
     got = expect_array(got, "dlogits", Z.shape)
     if close(got, want):
-        return f"(P - Y) / N, rows summing to 0, for a batch of {n}"
+        return _("(P - Y) / N, rows summing to 0, for a batch of {n}").format(n=n)
     if close(got, n * want):
         raise Mistake(
-            f"the gradient is {n} times too large: the loss is the mean over the batch, so divide "
-            f"P - Y by the batch size N = {n}",
+            _(
+                "the gradient is {n} times too large: the loss is the mean over the batch, so "
+                "divide P - Y by the batch size N = {n}"
+            ).format(n=n),
             "not-divided-by-batch",
         )
     if close(got, -want):
         raise Mistake(
-            "the sign is flipped: the gradient is P - Y (prediction minus truth), not Y - P", "sign"
+            _("the sign is flipped: the gradient is P - Y (prediction minus truth), not Y - P"),
+            "sign",
         )
-    raise Mistake("wrong values: dlogits = (softmax(logits) - onehot(y)) / N")
+    raise Mistake(_("wrong values: dlogits = (softmax(logits) - onehot(y)) / N"))
 
 
 @check("largest_safe_logit", notebook="03", points=1)
@@ -234,22 +291,31 @@ def check_largest_safe_logit(largest_safe_logit):
     """``largest_safe_logit(dtype) -> float``: the largest z for which np.exp(z) is finite."""
     for dtype in (np.float64, np.float32, np.float16):
         want = float(np.log(np.finfo(dtype).max))
+        dtype_name = np.dtype(dtype).name
         got = expect_number(
-            call(largest_safe_logit, dtype), f"the limit for {np.dtype(dtype).name}"
+            call(largest_safe_logit, dtype), _("the limit for {dtype}").format(dtype=dtype_name)
         )
         if np.isclose(got, want, rtol=1e-4):
             continue
         if np.isclose(got, float(np.finfo(dtype).max), rtol=1e-3):
             raise Mistake(
-                f"that is the largest {np.dtype(dtype).name} number itself; exp(z) overflows as soon "
-                "as z > log(max): return np.log(np.finfo(dtype).max)",
+                _(
+                    "that is the largest {dtype} number itself; exp(z) overflows as soon as "
+                    "z > log(max): return np.log(np.finfo(dtype).max)"
+                ).format(dtype=dtype_name),
                 "max-not-log",
             )
         if np.isclose(got, np.log(np.finfo(np.float64).max), rtol=1e-4):
             raise Mistake(
-                f"{got:.2f} is float64's limit; for {np.dtype(dtype).name} it is much smaller: use "
-                "np.finfo(dtype)",
+                _(
+                    "{got:.2f} is float64's limit; for {dtype} it is much smaller: use "
+                    "np.finfo(dtype)"
+                ).format(got=got, dtype=dtype_name),
                 "ignores-dtype",
             )
-        raise Mistake(f"for {np.dtype(dtype).name} expected {want:.2f}, got {got!r}")
-    return "709.78 for float64, 88.72 for float32, 11.09 for float16"
+        raise Mistake(
+            _("for {dtype} expected {want:.2f}, got {got!r}").format(
+                dtype=dtype_name, want=want, got=got
+            )
+        )
+    return _("709.78 for float64, 88.72 for float32, 11.09 for float16")

@@ -22,6 +22,7 @@ from .feedback import (
     expect_unchanged,
 )
 from .fixtures import sin_times_square
+from .language import N_, _
 from .registry import check
 
 SIZES = (6, 5, 4, 3)  # a small network: 6 inputs, hidden 5 and 4, 3 classes
@@ -86,40 +87,52 @@ def check_init_params(init_params):
     params = call(init_params, sizes, np.random.default_rng(0))
     if not isinstance(params, dict):
         raise Mistake(
-            f"it returned {describe(params)}; return a dict of arrays named W0, b0, W1, ..."
+            _("it returned {value}; return a dict of arrays named W0, b0, W1, ...").format(
+                value=describe(params)
+            )
         )
     if sorted(params) != sorted(NAMES):
         raise Mistake(
-            f"the names are {sorted(params)}; use W0, b0, W1, b1, W2, b2 for three layers, the "
-            "names mlp_lib.MLP.parameters() uses",
+            _(
+                "the names are {names}; use W0, b0, W1, b1, W2, b2 for three layers, the "
+                "names mlp_lib.MLP.parameters() uses"
+            ).format(names=sorted(params)),
             "names",
         )
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         W = params[f"W{i}"]
         if np.shape(W) == (n_out, n_in):
             raise Mistake(
-                f"W{i} has shape {np.shape(W)}: transposed; store it as (n_in, n_out) = ({n_in}, {n_out})",
+                _(
+                    "W{i} has shape {shape}: transposed; store it as (n_in, n_out) = "
+                    "({n_in}, {n_out})"
+                ).format(i=i, shape=np.shape(W), n_in=n_in, n_out=n_out),
                 "W-transposed",
             )
         W = expect_array(W, f"W{i}", (n_in, n_out))
         b = expect_array(params[f"b{i}"], f"b{i}", (n_out,))
         if np.any(b != 0):
             raise Mistake(
-                f"b{i} is not zero: biases start at 0 (the random weights already break the symmetry)",
+                _(
+                    "b{i} is not zero: biases start at 0 (the random weights already break the "
+                    "symmetry)"
+                ).format(i=i),
                 "random-biases",
             )
         want = np.sqrt(2.0 / n_in)
         if abs(W.std() / want - 1) > 0.1:
             cause = (
-                "2 / n_in is the variance; use its square root"
+                _("2 / n_in is the variance; use its square root")
                 if abs(W.std() / (2.0 / n_in) - 1) < 0.1
-                else "He uses N(0, 2 / n_in)"
+                else _("He uses N(0, 2 / n_in)")
             )
             raise Mistake(
-                f"W{i} has standard deviation {W.std():.4f}, expected {want:.4f}: {cause}",
+                _("W{i} has standard deviation {std:.4f}, expected {want:.4f}: {cause}").format(
+                    i=i, std=W.std(), want=want, cause=cause
+                ),
                 "wrong-scale",
             )
-    return "W0..W2 He-initialised with shape (n_in, n_out), biases b0..b2 zero"
+    return _("W0..W2 He-initialised with shape (n_in, n_out), biases b0..b2 zero")
 
 
 @check("forward", notebook="04", points=2)
@@ -129,37 +142,65 @@ def check_forward(forward):
     want, want_caches = reference_forward(params, X, y)
     result = expect_tuple(call(forward, params, X, y), "forward", 2, "(loss, caches)")
     loss, caches = result
-    loss = expect_number(loss, "the loss")
+    loss = expect_number(loss, _("the loss"))
     if not np.isclose(loss, want):
         for relus in itertools.product((True, False), repeat=3):
             if relus != RELUS and np.isclose(loss, reference_forward(params, X, y, relus)[0]):
                 raise Mistake(*_relu_mistake(relus))
-        raise Mistake(f"the loss is {loss:.4f}, expected {want:.4f} for the same parameters")
+        raise Mistake(
+            _("the loss is {loss:.4f}, expected {want:.4f} for the same parameters").format(
+                loss=loss, want=want
+            )
+        )
     names = "(X, W0), z0, (h0, W1), z1, (h1, W2), (logits, y)"
     if not (isinstance(caches, tuple | list) and len(caches) == 6):
-        raise Mistake(f"caches should be the 6 caches {names}; got {describe(caches)}", "caches")
+        raise Mistake(
+            _("caches should be the 6 caches {names}; got {value}").format(
+                names=names, value=describe(caches)
+            ),
+            "caches",
+        )
     for k, (got, expected) in enumerate(zip(caches, want_caches)):
         if not _same_cache(got, expected):
             raise Mistake(
-                f"caches[{k}] is not what backward expects; the order is {names}", "caches"
+                _("caches[{k}] is not what backward expects; the order is {names}").format(
+                    k=k, names=names
+                ),
+                "caches",
             )
-    return f"loss {want:.4f} on a small network, and the 6 caches in the order backward unpacks"
+    return _(
+        "loss {want:.4f} on a small network, and the 6 caches in the order backward unpacks"
+    ).format(want=want)
+
+
+# The ReLUs a forward pass left out, by (ReLU after the first, after the second linear layer),
+# as the messages of _relu_mistake name them; (True, True) is missing none.
+MISSING_RELU = {
+    (False, True): N_("first"),
+    (True, False): N_("second"),
+    (False, False): N_("first and the second"),
+}
 
 
 def _relu_mistake(relus):
     """(message, mistake) for a forward pass with a ReLU after the linear layers marked in ``relus``."""
-    missing = " and the ".join(w for w, relu in zip(("first", "second"), relus) if not relu)
+    missing = MISSING_RELU.get(tuple(relus[:2]))
     if relus[2]:
-        lacking = f"; the ReLU after the {missing} linear layer is missing too" if missing else ""
-        return (
+        message = _(
             "a ReLU after the last layer: the logits must stay as they are. A negative score is "
             "information softmax needs (that class is unlikely), and a ReLU turns every negative "
-            f"score into 0: the last Linear goes straight into the loss{lacking}",
-            "relu-on-logits",
+            "score into 0: the last Linear goes straight into the loss"
         )
+        if missing:
+            message += _("; the ReLU after the {missing} linear layer is missing too").format(
+                missing=_(missing)
+            )
+        return message, "relu-on-logits"
     return (
-        f"the loss is that of a network without the {missing} ReLU: apply relu_forward after "
-        "the first and the second linear layer",
+        _(
+            "the loss is that of a network without the {missing} ReLU: apply relu_forward after "
+            "the first and the second linear layer"
+        ).format(missing=_(missing)),
         "missing-relu",
     )
 
@@ -178,43 +219,61 @@ def _same_cache(got, expected):
 def check_backward(backward):
     """``backward(caches) -> grads``: dL/d(every parameter) by the chain rule, from the caches."""
     params, X, y = _small_problem()
-    _, caches = reference_forward(params, X, y)
+    _loss, caches = reference_forward(params, X, y)
     want = reference_backward(caches)
     grads = call(backward, caches)
     if not isinstance(grads, dict):
-        raise Mistake(f"return a dict of gradients named {', '.join(NAMES)}; got {describe(grads)}")
+        raise Mistake(
+            _("return a dict of gradients named {names}; got {value}").format(
+                names=", ".join(NAMES), value=describe(grads)
+            )
+        )
     if sorted(grads) != sorted(NAMES):
         raise Mistake(
-            f"the gradients are named {sorted(grads)}; return {', '.join(NAMES)}", "names"
+            _("the gradients are named {got}; return {names}").format(
+                got=sorted(grads), names=", ".join(NAMES)
+            ),
+            "names",
         )
     for steps, which in (
-        ((True, False), "second ReLU"),
-        ((False, True), "first ReLU"),
-        ((False, False), "first and the second ReLU"),
+        ((True, False), N_("second ReLU")),
+        ((False, True), N_("first ReLU")),
+        ((False, False), N_("first and the second ReLU")),
     ):
         bug = reference_backward(caches, steps)
         if all(close(grads[name], bug[name]) for name in NAMES):
             raise Mistake(
-                f"the gradient went back through the {which} as it came, as if every unit had "
-                "been on: a unit that was off in the forward pass (z <= 0) passes no gradient "
-                "back. Send the gradient through relu_backward, with the ReLU's own cache",
+                _(
+                    "the gradient went back through the {which} as it came, as if every unit had "
+                    "been on: a unit that was off in the forward pass (z <= 0) passes no gradient "
+                    "back. Send the gradient through relu_backward, with the ReLU's own cache"
+                ).format(which=_(which)),
                 "skipped-relu-backward",
             )
     for name in FROM_THE_LOSS:  # the first wrong gradient, counted from the loss, points at the bug
         got = grads[name]
         if np.ndim(got) == 2 and np.shape(got) == want[name].shape[::-1]:
             raise Mistake(
-                f"d{name} has shape {np.shape(got)}: transposed; it must have {name}'s shape {want[name].shape}",
+                _(
+                    "d{name} has shape {shape}: transposed; it must have {name}'s shape {expected}"
+                ).format(name=name, shape=np.shape(got), expected=want[name].shape),
                 "transposed",
             )
         got = expect_array(got, f"d{name}", want[name].shape)
         if not close(got, want[name]):
             right = FROM_THE_LOSS[: FROM_THE_LOSS.index(name)]
-            before = f" ({', '.join(right)} are right)" if right else ""
-            raise Mistake(
-                f"d{name} is wrong{before}: the bug is in the step that computes it from the gradient above"
-            )
-    return "all six gradients match, from dW2 back to db0"
+            if right:
+                message = _(
+                    "d{name} is wrong ({right} are right): the bug is in the step that computes "
+                    "it from the gradient above"
+                )
+            else:
+                message = _(
+                    "d{name} is wrong: the bug is in the step that computes it from the gradient "
+                    "above"
+                )
+            raise Mistake(message.format(name=name, right=", ".join(right)))
+    return _("all six gradients match, from dW2 back to db0")
 
 
 @check("numerical_partial", notebook="04", points=1)
@@ -226,54 +285,65 @@ def check_numerical_partial(numerical_partial):
     got = call(numerical_partial, f, a, index)
     if not np.array_equal(a, saved):
         raise Mistake(
-            "a[index] was not put back after the nudges: restore it (a[index] = saved)",
+            _("a[index] was not put back after the nudges: restore it (a[index] = saved)"),
             "not-restored",
         )
-    got = expect_number(got, "the slope for a[index]")
+    got = expect_number(got, _("the slope for a[index]"))
     if got == 0:
         raise Mistake(
-            "the slope is 0: f() gave the same value both times, so a[index] never changed while "
-            "f ran. f reads a where it is: change the entry itself (a[index] = ...) before each "
-            "call of f, then put it back",
+            _(
+                "the slope is 0: f() gave the same value both times, so a[index] never changed "
+                "while f ran. f reads a where it is: change the entry itself (a[index] = ...) "
+                "before each call of f, then put it back"
+            ),
             "not-nudged",
         )
     if np.isclose(got, 2 * exact, rtol=1e-4):
         raise Mistake(
-            "twice the slope: f(a + eps) and f(a - eps) are 2 * eps apart, divide by 2 * eps",
+            _("twice the slope: f(a + eps) and f(a - eps) are 2 * eps apart, divide by 2 * eps"),
             "divided-by-eps",
         )
     error = abs(got - exact) / abs(exact)
     if 1e-8 < error < 1e-3:
         raise Mistake(
-            f"relative error {error:.1e}: it looks one-sided; use (f(a + eps) - f(a - eps)) / (2 * eps)",
+            _(
+                "relative error {error:.1e}: it looks one-sided; use "
+                "(f(a + eps) - f(a - eps)) / (2 * eps)"
+            ).format(error=error),
             "one-sided",
         )
     if error >= 1e-3:
-        raise Mistake(f"got {got:.6f}, the exact slope is {exact:.6f}")
-    return "central difference for one entry, which is restored afterwards"
+        raise Mistake(
+            _("got {got:.6f}, the exact slope is {exact:.6f}").format(got=got, exact=exact)
+        )
+    return _("central difference for one entry, which is restored afterwards")
 
 
 @check("predict", notebook="04", points=1)
 def check_predict(predict):
     """``predict(params, X) -> (N,) labels``: the class with the largest logit for each image."""
     params, X, y = _small_problem()
-    _, caches = reference_forward(params, X, y)
+    _loss, caches = reference_forward(params, X, y)
     logits = caches[-1][0]  # (4, 3)
     got = call(predict, params, X)
     if np.shape(got) == (logits.shape[1],):
         raise Mistake(
-            "one answer per class: argmax over axis 0 runs down the images; use axis=1",
+            _("one answer per class: argmax over axis 0 runs down the images; use axis=1"),
             "wrong-axis",
         )
     if np.shape(got) == logits.shape:
         raise Mistake(
-            "it returned the scores; return the class with the largest score, .argmax(axis=1)",
+            _("it returned the scores; return the class with the largest score, .argmax(axis=1)"),
             "returned-scores",
         )
-    got = expect_array(got, "the predictions", (len(X),))
+    got = expect_array(got, _("the predictions"), (len(X),))
     if not np.array_equal(got, logits.argmax(axis=1)):
-        raise Mistake(f"predicted {got.tolist()}, expected {logits.argmax(axis=1).tolist()}")
-    return "one class per image, the largest logit"
+        raise Mistake(
+            _("predicted {got}, expected {expected}").format(
+                got=got.tolist(), expected=logits.argmax(axis=1).tolist()
+            )
+        )
+    return _("one class per image, the largest logit")
 
 
 # Inputs across the sigmoid's range: saturated at both ends, steep in the middle, exactly 0.
@@ -291,23 +361,25 @@ def check_sigmoid_derivative(sigmoid_derivative):
     sigmoid.forward(SIGMOID_Z)
     expected = sigmoid.backward(np.ones_like(SIGMOID_Z))  # mlp_lib's: dout = 1 gives σ'(z) itself
     if close(got, expected):
-        return "σ'(z) = σ(z)(1 - σ(z)): 1/4 at z = 0, nearly 0 once |z| passes a few units"
+        return _("σ'(z) = σ(z)(1 - σ(z)): 1/4 at z = 0, nearly 0 once |z| passes a few units")
     s = 1 / (1 + np.exp(-SIGMOID_Z))
     if close(got, s):
         raise Mistake(
-            "that is σ(z) itself; its derivative is σ(z) * (1 - σ(z))", "returned-sigmoid"
+            _("that is σ(z) itself; its derivative is σ(z) * (1 - σ(z))"), "returned-sigmoid"
         )
     if close(got, SIGMOID_Z * (1 - SIGMOID_Z)):
         raise Mistake(
-            "z * (1 - z) uses z where σ(z) belongs: compute s = σ(z) first, then s * (1 - s)",
+            _("z * (1 - z) uses z where σ(z) belongs: compute s = σ(z) first, then s * (1 - s)"),
             "z-instead-of-sigmoid",
         )
     if close(got, 1 - s**2):
         raise Mistake(
-            "1 - σ(z)² is the pattern of tanh's derivative (1 - tanh²); the sigmoid's is "
-            "σ(z) * (1 - σ(z))",
+            _(
+                "1 - σ(z)² is the pattern of tanh's derivative (1 - tanh²); the sigmoid's is "
+                "σ(z) * (1 - σ(z))"
+            ),
             "tanh-formula",
         )
     if close(got, -expected):
-        raise Mistake("the sign is flipped: σ rises everywhere, so σ'(z) > 0", "sign")
-    raise Mistake("wrong values: σ'(z) = σ(z) * (1 - σ(z)) with σ(z) = 1 / (1 + np.exp(-z))")
+        raise Mistake(_("the sign is flipped: σ rises everywhere, so σ'(z) > 0"), "sign")
+    raise Mistake(_("wrong values: σ'(z) = σ(z) * (1 - σ(z)) with σ(z) = 1 / (1 + np.exp(-z))"))

@@ -12,6 +12,7 @@ import numpy as np
 
 from .feedback import Mistake, call, describe, expect_tuple
 from .fixtures import LABELS, N_IMAGES, RecordingModel, numbered_images, row_numbers
+from .language import _
 from .registry import check
 
 BATCH = 4  # N_IMAGES = 10 does not divide by 4: the last batch of each epoch has 2 images
@@ -26,7 +27,7 @@ def check_hold_out(hold_out):
             call(hold_out, X, y, n_val), "hold_out", 4, "(X_fit, y_fit, X_val, y_val)"
         )
         _check_split(X, y, n_val, *parts)
-    return (
+    return _(
         "the last n_val images and their labels held out, the rest to train on, as views "
         "(nothing copied); with n_val = 0 every image trains"
     )
@@ -37,7 +38,10 @@ def _rows(images, what):
     images = np.asarray(images)
     if images.ndim != 2 or images.shape[1] != 3:
         raise Mistake(
-            f"{what} should hold whole images, shape (n, 3) here; got {describe(images)}", "shape"
+            _("{what} should hold whole images, shape (n, 3) here; got {value}").format(
+                what=what, value=describe(images)
+            ),
+            "shape",
         )
     return row_numbers(images)
 
@@ -47,34 +51,51 @@ def _check_split(X, y, n_val, X_fit, y_fit, X_val, y_val):
     rows_fit, rows_val = _rows(X_fit, "X_fit"), _rows(X_val, "X_val")
     if n_val == 0 and len(rows_fit) == 0:
         raise Mistake(
-            "with n_val = 0 nothing should be held out, but X_fit is empty: X[:-0] is X[:0]. "
-            "Slice with the number of images to keep, X[:len(X) - n_val]",
+            _(
+                "with n_val = 0 nothing should be held out, but X_fit is empty: X[:-0] is X[:0]. "
+                "Slice with the number of images to keep, X[:len(X) - n_val]"
+            ),
             "minus-zero",
         )
     for rows, labels, part in ((rows_fit, y_fit, "fit"), (rows_val, y_val, "val")):
         labels = np.asarray(labels)
         if labels.shape != rows.shape or not np.array_equal(labels, y[rows]):
             raise Mistake(
-                f"y_{part} does not hold the labels of the images in X_{part}: cut X and y at "
-                "the same place",
+                _(
+                    "y_{part} does not hold the labels of the images in X_{part}: cut X and y at "
+                    "the same place"
+                ).format(part=part),
                 "labels-mismatch",
             )
     if set(rows_fit.tolist()) & set(rows_val.tolist()):
         raise Mistake(
-            "some images are both in X_fit and in X_val: a network trained on its validation "
-            "images is not tested on new images. Keep the first len(X) - n_val, hold out the rest",
+            _(
+                "some images are both in X_fit and in X_val: a network trained on its validation "
+                "images is not tested on new images. Keep the first len(X) - n_val, hold out the "
+                "rest"
+            ),
             "overlap",
         )
     if (len(rows_fit), len(rows_val)) != (n_fit, n_val):
         raise Mistake(
-            f"with {N_IMAGES} images and n_val = {n_val}, expected {n_fit} to train on and "
-            f"{n_val} held out; got {len(rows_fit)} and {len(rows_val)}",
+            _(
+                "with {n_images} images and n_val = {n_val}, expected {n_fit} to train on and "
+                "{n_val} held out; got {got_fit} and {got_val}"
+            ).format(
+                n_images=N_IMAGES,
+                n_val=n_val,
+                n_fit=n_fit,
+                got_fit=len(rows_fit),
+                got_val=len(rows_val),
+            ),
             "sizes",
         )
     if n_val and np.array_equal(np.sort(rows_val), np.arange(n_val)):
         raise Mistake(
-            f"it holds out the first {n_val} images; mlp_lib (and the rest of the series) holds "
-            "out the last ones, X[len(X) - n_val:]",
+            _(
+                "it holds out the first {n_val} images; mlp_lib (and the rest of the series) "
+                "holds out the last ones, X[len(X) - n_val:]"
+            ).format(n_val=n_val),
             "first-not-last",
         )
     if not (
@@ -82,15 +103,20 @@ def _check_split(X, y, n_val, X_fit, y_fit, X_val, y_val):
         and np.array_equal(rows_val, np.arange(n_fit, N_IMAGES))
     ):
         raise Mistake(
-            "the images are split in a different order from mlp_lib.split_training_data: keep "
-            "them in file order, the first len(X) - n_val to train on and the last n_val held out",
+            _(
+                "the images are split in a different order from mlp_lib.split_training_data: "
+                "keep them in file order, the first len(X) - n_val to train on and the last "
+                "n_val held out"
+            ),
             "order",
         )
     for part, images in (("X_fit", X_fit), ("X_val", X_val)):
         if len(images) and not np.shares_memory(images, X):
             raise Mistake(
-                f"{part} is a copy of the images: with all of MNIST that is up to 188 MB more. "
-                "A slice, X[:n] or X[n:], is a view of the same memory: use slices",
+                _(
+                    "{part} is a copy of the images: with all of MNIST that is up to 188 MB more. "
+                    "A slice, X[:n] or X[n:], is a view of the same memory: use slices"
+                ).format(part=part),
                 "copied",
             )
 
@@ -111,34 +137,45 @@ def check_sgd_update(sgd_update):
     lr = 0.5
     call(sgd_update, params, grads, lr)
     if any(not np.array_equal(grads[name], grads_before[name]) for name in grads):
-        raise Mistake("it changed the gradients; change only the parameters", "changed-grads")
+        raise Mistake(_("it changed the gradients; change only the parameters"), "changed-grads")
     want = {name: before[name] - lr * grads[name] for name in params}
     if any(params[name] is not arrays[name] for name in params):
         raise Mistake(
-            "it put new arrays into the dictionary (params[name] = ...), but the model keeps its "
-            "own arrays, which did not change. Change them in place: p -= lr * grads[name]",
+            _(
+                "it put new arrays into the dictionary (params[name] = ...), but the model keeps "
+                "its own arrays, which did not change. Change them in place: "
+                "p -= lr * grads[name]"
+            ),
             "replaced-not-in-place",
         )
     changed = [name for name in params if not np.array_equal(arrays[name], before[name])]
     if not changed:
         raise Mistake(
-            "no parameter changed. `p = p - lr * g` makes a new array and leaves the model's "
-            "array as it was: update in place, p -= lr * g",
+            _(
+                "no parameter changed. `p = p - lr * g` makes a new array and leaves the model's "
+                "array as it was: update in place, p -= lr * g"
+            ),
             "not-in-place",
         )
     if len(changed) < len(params):
         raise Mistake(
-            f"only {', '.join(changed)} changed: is there a `return` inside the loop?",
+            _("only {changed} changed: is there a `return` inside the loop?").format(
+                changed=", ".join(changed)
+            ),
             "stopped-early",
         )
     for name in params:
         if np.allclose(arrays[name], before[name] + lr * grads[name]):
-            raise Mistake("the parameters moved uphill: subtract the gradient, p -= lr * g", "sign")
+            raise Mistake(
+                _("the parameters moved uphill: subtract the gradient, p -= lr * g"), "sign"
+            )
         if np.allclose(arrays[name], before[name] - grads[name]):
-            raise Mistake("the step ignores the learning rate: p -= lr * g", "lr-ignored")
+            raise Mistake(_("the step ignores the learning rate: p -= lr * g"), "lr-ignored")
         if not np.allclose(arrays[name], want[name]):
-            raise Mistake(f"{name} has the wrong values after the step: p <- p - lr * g")
-    return "every parameter array moved by -lr * gradient, in place"
+            raise Mistake(
+                _("{name} has the wrong values after the step: p <- p - lr * g").format(name=name)
+            )
+    return _("every parameter array moved by -lr * gradient, in place")
 
 
 @check("minibatches", notebook="05", points=1)
@@ -152,15 +189,24 @@ def check_minibatches(minibatches):
     again = _collect(minibatches, X, y, np.random.default_rng(0))
     if not all(np.array_equal(a[0], b[0]) for a, b in zip(first, again)):
         raise Mistake(
-            "the same generator state gave different orders: shuffle with the rng argument, not np.random",
+            _(
+                "the same generator state gave different orders: shuffle with the rng argument, "
+                "not np.random"
+            ),
             "ignores-rng",
         )
     if all(np.array_equal(a[0], b[0]) for a, b in zip(first, second)):
         raise Mistake(
-            "two epochs with the same generator came out in the same order: draw the permutation from rng on every call",
+            _(
+                "two epochs with the same generator came out in the same order: draw the "
+                "permutation from rng on every call"
+            ),
             "same-order",
         )
-    return "every image once per epoch, with its own label, in a new random order, the last batch smaller"
+    return _(
+        "every image once per epoch, with its own label, in a new random order, the last batch "
+        "smaller"
+    )
 
 
 def _collect(minibatches, X, y, rng):
@@ -168,7 +214,11 @@ def _collect(minibatches, X, y, rng):
     generator = call(minibatches, X, y, BATCH, rng)
     for item in call(list, generator, name="minibatches", source=minibatches):
         if not (isinstance(item, tuple | list) and len(item) == 2):
-            raise Mistake(f"each batch should be a pair (X_batch, y_batch); got {describe(item)}")
+            raise Mistake(
+                _("each batch should be a pair (X_batch, y_batch); got {value}").format(
+                    value=describe(item)
+                )
+            )
         X_batch, y_batch = item
         batches.append((row_numbers(X_batch), np.asarray(y_batch)))
     return batches
@@ -180,21 +230,33 @@ def _check_epochs(batches, y, epochs):
     sizes = [len(rows) for rows, _ in batches]
     if any(not np.array_equal(labels, y[rows]) for rows, labels in batches):
         raise Mistake(
-            "some labels no longer belong to their images: images and labels were shuffled "
-            "separately. Draw one permutation and index both with it: X[order], y[order]",
+            _(
+                "some labels no longer belong to their images: images and labels were shuffled "
+                "separately. Draw one permutation and index both with it: X[order], y[order]"
+            ),
             "shuffled-separately",
         )
     if len(batches) == epochs * (N_IMAGES // BATCH) and all(size == BATCH for size in sizes):
         raise Mistake(
-            f"with {N_IMAGES} images in batches of {BATCH} there are {steps_per_epoch} batches per "
-            f"epoch, the last of {N_IMAGES % BATCH}; it was dropped. Loop over every start "
-            "position, range(0, N, batch_size)",
+            _(
+                "with {n_images} images in batches of {batch} there are {steps} batches per "
+                "epoch, the last of {last}; it was dropped. Loop over every start "
+                "position, range(0, N, batch_size)"
+            ).format(n_images=N_IMAGES, batch=BATCH, steps=steps_per_epoch, last=N_IMAGES % BATCH),
             "last-batch-dropped",
         )
     if len(batches) != epochs * steps_per_epoch or any(size > BATCH for size in sizes):
         raise Mistake(
-            f"expected {epochs * steps_per_epoch} batches of at most {BATCH} images for {epochs} "
-            f"epoch(s) of {N_IMAGES} images; got sizes {sizes}"
+            _(
+                "expected {steps} batches of at most {batch} images for {epochs} "
+                "epoch(s) of {n_images} images; got sizes {sizes}"
+            ).format(
+                steps=epochs * steps_per_epoch,
+                batch=BATCH,
+                epochs=epochs,
+                n_images=N_IMAGES,
+                sizes=sizes,
+            )
         )
     orders = [
         np.concatenate(
@@ -205,17 +267,20 @@ def _check_epochs(batches, y, epochs):
     for order in orders:
         if sorted(order.tolist()) != list(range(N_IMAGES)):
             raise Mistake(
-                "an epoch skipped some images and repeated others: shuffle with a permutation, "
-                "rng.permutation(N), so that every image comes exactly once",
+                _(
+                    "an epoch skipped some images and repeated others: shuffle with a "
+                    "permutation, rng.permutation(N), so that every image comes exactly once"
+                ),
                 "with-replacement",
             )
     if np.array_equal(orders[0], np.arange(N_IMAGES)):
         raise Mistake(
-            "the images come in file order: shuffle them, order = rng.permutation(N)", "no-shuffle"
+            _("the images come in file order: shuffle them, order = rng.permutation(N)"),
+            "no-shuffle",
         )
     if epochs > 1 and all(np.array_equal(order, orders[0]) for order in orders):
         raise Mistake(
-            "every epoch has the same order: draw a new permutation at the start of each epoch",
+            _("every epoch has the same order: draw a new permutation at the start of each epoch"),
             "shuffled-once",
         )
     return orders
@@ -237,7 +302,10 @@ def check_train_by_hand(train_by_hand):
     )
     if not model.batches:
         raise Mistake(
-            "model.loss was never called: compute the loss of each batch with model.loss(X[batch], y[batch])"
+            _(
+                "model.loss was never called: compute the loss of each batch with "
+                "model.loss(X[batch], y[batch])"
+            )
         )
     orders = _check_epochs(model.batches, LABELS, epochs)
     steps = len(model.batches)
@@ -247,27 +315,40 @@ def check_train_by_hand(train_by_hand):
         or not np.allclose(np.asarray(losses, dtype=float), np.arange(1, steps + 1))
     ):
         raise Mistake(
-            f"return the list of the {steps} batch losses, in order; got {describe(losses)}",
+            _("return the list of the {steps} batch losses, in order; got {value}").format(
+                steps=steps, value=describe(losses)
+            ),
             "losses",
         )
     W = model.params["W"]
     if np.allclose(W, 0):
         raise Mistake(
-            "the parameters never changed: after model.backward(), update them with the gradients",
+            _(
+                "the parameters never changed: after model.backward(), update them with the "
+                "gradients"
+            ),
             "no-update",
         )
     if not np.allclose(W, -lr * steps):
         raise Mistake(
-            f"after {steps} steps with gradient 1 and lr {lr}, a parameter should be {-lr * steps}, got {W[0]:g}: p -= lr * g at every step",
+            _(
+                "after {steps} steps with gradient 1 and lr {lr}, a parameter should be "
+                "{expected}, got {got:g}: p -= lr * g at every step"
+            ).format(steps=steps, lr=lr, expected=-lr * steps, got=W[0]),
             "update",
         )
     rng = np.random.default_rng(0)
     fit_orders = [rng.permutation(N_IMAGES) for _ in range(epochs)]
     if not all(np.array_equal(a, b) for a, b in zip(orders, fit_orders)):
         raise Mistake(
-            "it trains correctly, but shuffles differently from mlp_lib.fit, so the comparison "
-            "with fit will fail: create rng = np.random.default_rng(seed) once, then draw "
-            "rng.permutation(len(X)) at the start of each epoch",
+            _(
+                "it trains correctly, but shuffles differently from mlp_lib.fit, so the "
+                "comparison with fit will fail: create rng = np.random.default_rng(seed) once, "
+                "then draw rng.permutation(len(X)) at the start of each epoch"
+            ),
             "order-differs-from-fit",
         )
-    return "shuffles every epoch, keeps labels with their images, takes the last smaller batch, steps against the gradient"
+    return _(
+        "shuffles every epoch, keeps labels with their images, takes the last smaller batch, "
+        "steps against the gradient"
+    )

@@ -5,6 +5,7 @@ Try it 3 reuses notebook 02's ``count_parameters``; its check is 02's, ungraded 
 
 from ..batches import n_batches
 from .feedback import Mistake, call, expect_number, number_text
+from .language import _
 from .registry import check
 
 
@@ -22,33 +23,43 @@ def check_steps_per_epoch(steps_per_epoch):
         want = n_batches(n, batch_size)
         got = expect_number(
             call(steps_per_epoch, n, batch_size),
-            f"the steps for {n} images in batches of {batch_size}",
+            _("the steps for {n} images in batches of {batch_size}").format(
+                n=n, batch_size=batch_size
+            ),
         )
         if got == want:
             continue
         if got != int(got):
             raise Mistake(
-                f"{number_text(got)} steps for {n:,} images in batches of {batch_size}: a step takes a whole "
-                "batch, and the last batch takes what is left. Round up: -(-N // B), or "
-                "math.ceil(N / B)",
+                _(
+                    "{got} steps for {n:,} images in batches of {batch_size}: a step takes a "
+                    "whole batch, and the last batch takes what is left. Round up: -(-N // B), "
+                    "or math.ceil(N / B)"
+                ).format(got=number_text(got), n=n, batch_size=batch_size),
                 "not-whole",
             )
         if got == n // batch_size:
             raise Mistake(
-                f"{n:,} // {batch_size} = {n // batch_size} rounds down and forgets the last, "
-                f"smaller batch of {n % batch_size} images (notebook 06's bug). Round up: "
-                "-(-N // B), or math.ceil(N / B)",
+                _(
+                    "{n:,} // {batch_size} = {quotient} rounds down and forgets the last, "
+                    "smaller batch of {left} images (notebook 06's bug). Round up: "
+                    "-(-N // B), or math.ceil(N / B)"
+                ).format(n=n, batch_size=batch_size, quotient=n // batch_size, left=n % batch_size),
                 "last-batch-dropped",
             )
         if got == n // batch_size + 1 and n % batch_size == 0:
             raise Mistake(
-                f"{n:,} // {batch_size} + 1 = {number_text(got)} counts one batch too many: "
-                f"{n:,} images make exactly {want:,} full batches of {batch_size}, with nothing "
-                "left over. Round up instead of adding 1: -(-N // B), or math.ceil(N / B)",
+                _(
+                    "{n:,} // {batch_size} + 1 = {got} counts one batch too many: "
+                    "{n:,} images make exactly {want:,} full batches of {batch_size}, with "
+                    "nothing left over. Round up instead of adding 1: -(-N // B), or "
+                    "math.ceil(N / B)"
+                ).format(n=n, batch_size=batch_size, got=number_text(got), want=want),
                 "plus-one",
             )
         raise Mistake(
-            f"expected {want:,} steps for {n:,} images in batches of {batch_size}, "
-            f"got {number_text(got)}"
+            _(
+                "expected {want:,} steps for {n:,} images in batches of {batch_size}, got {got}"
+            ).format(want=want, n=n, batch_size=batch_size, got=number_text(got))
         )
-    return "ceil(N / B) steps: 157 for 10,000 images in batches of 64, the last batch of 16"
+    return _("ceil(N / B) steps: 157 for 10,000 images in batches of 64, the last batch of 16")

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .feedback import Mistake, call, describe, expect_number, expect_unchanged
+from .language import _
 from .registry import check
 
 
@@ -22,7 +23,7 @@ def check_group_accuracy(group_accuracy):
     """``group_accuracy(cm, group) -> float``: right if the same class, or both in ``group``."""
     for cm, group in _confusion_matrices():
         before = cm.copy()
-        got = expect_number(call(group_accuracy, cm, list(group)), "the accuracy")
+        got = expect_number(call(group_accuracy, cm, list(group)), _("the accuracy"))
         expect_unchanged(before, cm, "cm")
         want = _reference_group_accuracy(cm, group)
         if np.isclose(got, want):
@@ -33,47 +34,59 @@ def check_group_accuracy(group_accuracy):
             (
                 100 * want,
                 "percentage",
-                "this is a percentage: return the fraction, between 0 and 1",
+                _("this is a percentage: return the fraction, between 0 and 1"),
             ),
             (
                 (trace + block.sum()) / total,
                 "diagonal-twice",
-                "the group's right answers were counted twice: they are on the diagonal "
-                "(np.trace) and in the group's block; add only the block's mistakes, "
-                "block.sum() - np.trace(block)",
+                _(
+                    "the group's right answers were counted twice: they are on the diagonal "
+                    "(np.trace) and in the group's block; add only the block's mistakes, "
+                    "block.sum() - np.trace(block)"
+                ),
             ),
             (
                 (block.sum() - np.trace(block)) / total,
                 "mistakes-only",
-                "that is only the share of mistakes within the group: add the right answers "
-                "(the diagonal, np.trace(cm)) too",
+                _(
+                    "that is only the share of mistakes within the group: add the right answers "
+                    "(the diagonal, np.trace(cm)) too"
+                ),
             ),
             (
                 (trace - np.trace(block) + cm[group].sum()) / total,
                 "rows-only",
-                "every image of a group class was counted right, whatever was predicted: the "
-                "predicted class must be in the group too, cm[np.ix_(group, group)] rather "
-                "than cm[group]",
+                _(
+                    "every image of a group class was counted right, whatever was predicted: the "
+                    "predicted class must be in the group too, cm[np.ix_(group, group)] rather "
+                    "than cm[group]"
+                ),
             ),
             (
                 (trace + block.sum() - np.trace(block)) / cm[group].sum(),
                 "group-total",
-                "divided by the images of the group's classes only: divide by all the images, "
-                "cm.sum()",
+                _(
+                    "divided by the images of the group's classes only: divide by all the images, "
+                    "cm.sum()"
+                ),
             ),
             (
                 trace / total if len(group) > 1 else None,
                 "ignores-group",
-                "that is the plain accuracy, np.trace(cm) / cm.sum(): also count the mistakes "
-                "between two classes of the group as right",
+                _(
+                    "that is the plain accuracy, np.trace(cm) / cm.sum(): also count the mistakes "
+                    "between two classes of the group as right"
+                ),
             ),
         ]
         for value, mistake, cause in wrong:
             if value is not None and np.isclose(got, value):
                 raise Mistake(cause, mistake)
         raise Mistake(
-            f"for group {group} of a {cm.shape[0]} x {cm.shape[0]} confusion matrix, expected "
-            f"{want:.4f}, got {describe(got)}: the diagonal plus the mistakes between two "
-            "classes of the group, divided by all the images"
+            _(
+                "for group {group} of a {size} x {size} confusion matrix, expected {want:.4f}, "
+                "got {got}: the diagonal plus the mistakes between two classes of the group, "
+                "divided by all the images"
+            ).format(group=group, size=cm.shape[0], want=want, got=describe(got))
         )
-    return "the diagonal plus the mistakes within the group, over all the images"
+    return _("the diagonal plus the mistakes within the group, over all the images")

@@ -22,6 +22,7 @@ from ..drawing import (
     resize_area,
 )
 from .feedback import Mistake, call, close, describe, expect_unchanged
+from .language import N_, _
 from .registry import check
 
 
@@ -36,7 +37,7 @@ def _drawings(width):
     cross = [[(20, 100), (120, 90)], [(60, 80), (70, 110)]]
     return [
         (name, draw_strokes(strokes, shape=(150, 150), width=width))
-        for name, strokes in (("a 7", seven), ("a wide cross", cross))
+        for name, strokes in ((N_("a 7"), seven), (N_("a wide cross"), cross))
     ]
 
 
@@ -59,15 +60,24 @@ def _result(answer, image, name):
     got = call(answer, drawing)
     expect_unchanged(image, drawing, "image")
     if got is None:
-        raise Mistake(f"{name} returned None: did you forget the `return` line?", "returned-none")
+        raise Mistake(
+            _("{what} returned None: did you forget the `return` line?").format(what=name),
+            "returned-none",
+        )
     if np.shape(got) == (SIZE, SIZE):
         raise Mistake(
-            "it returned a 28 x 28 image; the network reads the (784,) vector, as "
-            "preprocess_drawing returns it: end with .ravel()",
+            _(
+                "it returned a 28 x 28 image; the network reads the (784,) vector, as "
+                "preprocess_drawing returns it: end with .ravel()"
+            ),
             "not-flat",
         )
     if not isinstance(got, np.ndarray) or got.shape != (SIZE * SIZE,):
-        raise Mistake(f"return a (784,) vector, as preprocess_drawing does; got {describe(got)}")
+        raise Mistake(
+            _("return a (784,) vector, as preprocess_drawing does; got {value}").format(
+                value=describe(got)
+            )
+        )
     return got.reshape(SIZE, SIZE)
 
 
@@ -88,10 +98,12 @@ def check_box_centre_preprocess(box_centre_preprocess):
             continue
         _diagnose(got, _box_centre_slips(image, boxed))
         raise Mistake(
-            f"on {name} drawn on a 150 x 150 canvas the result is not the digit cropped, fitted "
-            "in 20 x 20 and placed with the middle of its box at the middle of 28 x 28"
+            _(
+                "on {name} drawn on a 150 x 150 canvas the result is not the digit cropped, "
+                "fitted in 20 x 20 and placed with the middle of its box at the middle of 28 x 28"
+            ).format(name=_(name))
         )
-    return "crops, fits the longer side in 20 pixels and puts the box's middle at the middle"
+    return _("crops, fits the longer side in 20 pixels and puts the box's middle at the middle")
 
 
 def _box_centre_slips(image, boxed):
@@ -101,26 +113,34 @@ def _box_centre_slips(image, boxed):
         (
             place_by_centre_of_mass(boxed),
             "centre-of-mass",
-            "that is preprocess_drawing's placement, by the centre of mass. Here the middle of "
-            "the box goes to the middle of the image",
+            _(
+                "that is preprocess_drawing's placement, by the centre of mass. Here the middle of "
+                "the box goes to the middle of the image"
+            ),
         ),
         (
             _in_the_middle(fit_in_box(image)),
             "no-crop",
-            "the empty margins of the canvas were scaled with the digit, so it came out too "
-            "small: crop to the ink first (crop_to_ink), then fit_in_box",
+            _(
+                "the empty margins of the canvas were scaled with the digit, so it came out too "
+                "small: crop to the ink first (crop_to_ink), then fit_in_box"
+            ),
         ),
         (
             _in_the_middle(resize_area(crop_to_ink(image), (BOX, BOX))),
             "squashed",
-            "the digit was stretched to 20 x 20 and lost its shape: fit_in_box keeps the aspect "
-            "ratio, only the longer side becomes 20",
+            _(
+                "the digit was stretched to 20 x 20 and lost its shape: fit_in_box keeps the aspect "
+                "ratio, only the longer side becomes 20"
+            ),
         ),
         (
             _pasted(boxed, 0, 0),
             "top-left",
-            "the box sits in the top-left corner: move it so that its middle is at the middle "
-            "of the 28 x 28 image",
+            _(
+                "the box sits in the top-left corner: move it so that its middle is at the middle "
+                "of the 28 x 28 image"
+            ),
         ),
     ]
     if max(h, w) + (SIZE - min(h, w)) // 2 <= SIZE:  # the box still fits with its corner swapped
@@ -128,16 +148,18 @@ def _box_centre_slips(image, boxed):
             (
                 _pasted(boxed, (SIZE - w) // 2, (SIZE - h) // 2),
                 "rows-columns-swapped",
-                f"the box is {h} x {w} (rows x columns), but its top edge was computed from its "
-                "width and its left edge from its height: the top comes from the number of rows, "
-                "h = boxed.shape[0]",
+                _(
+                    "the box is {h} x {w} (rows x columns), but its top edge was computed from "
+                    "its width and its left edge from its height: the top comes from the number "
+                    "of rows, h = boxed.shape[0]"
+                ).format(h=h, w=w),
             )
         )
-    one_pixel_off = (
-        f"the box is one pixel off: for a box of {h} x {w} the top-left corner is at row "
-        f"(28 - {h}) // 2 = {(SIZE - h) // 2}, column (28 - {w}) // 2 = {(SIZE - w) // 2}, "
+    one_pixel_off = _(
+        "the box is one pixel off: for a box of {h} x {w} the top-left corner is at row "
+        "(28 - {h}) // 2 = {top}, column (28 - {w}) // 2 = {left}, "
         "rounding down as the docstring says"
-    )
+    ).format(h=h, w=w, top=(SIZE - h) // 2, left=(SIZE - w) // 2)
     for shift in ((1, 0), (0, 1), (1, 1), (-1, 0), (0, -1), (-1, -1)):
         slips.append((_in_the_middle(boxed, shift), "one-pixel-off", one_pixel_off))
     return slips
@@ -161,41 +183,55 @@ def check_nearest_preprocess(nearest_preprocess):
             continue
         _diagnose(got, _nearest_slips(image, picked))
         raise Mistake(
-            f"on {name} drawn with a 5-pixel brush the result is not the cropped digit shrunk "
-            "with keep_every_kth to fit_in_box's shape and placed by its centre of mass"
+            _(
+                "on {name} drawn with a 5-pixel brush the result is not the cropped digit shrunk "
+                "with keep_every_kth to fit_in_box's shape and placed by its centre of mass"
+            ).format(name=_(name))
         )
-    return "crops, keeps one pixel per step for the 20-pixel box, places by the centre of mass"
+    return _("crops, keeps one pixel per step for the 20-pixel box, places by the centre of mass")
 
 
 def _nearest_slips(image, picked):
     """(result, mistake, cause) of each classic slip in nearest_preprocess, for ``image``."""
-    not_centred = (
-        "like preprocess_drawing, place the shrunk digit by its centre of mass "
-        "(place_by_centre_of_mass)"
-    )
     return [
         (
             preprocess_drawing(image).reshape(SIZE, SIZE),
             "area-average",
-            "that is preprocess_drawing itself, which averages: shrink the cropped digit with "
-            "keep_every_kth instead of fit_in_box",
+            _(
+                "that is preprocess_drawing itself, which averages: shrink the cropped digit with "
+                "keep_every_kth instead of fit_in_box"
+            ),
         ),
         (
             place_by_centre_of_mass(_keep_every_kth(image, fit_in_box(image).shape)),
             "no-crop",
-            "the empty margins of the canvas were shrunk with the digit: crop to the ink first "
-            "(crop_to_ink)",
+            _(
+                "the empty margins of the canvas were shrunk with the digit: crop to the ink first "
+                "(crop_to_ink)"
+            ),
         ),
         (
             place_by_centre_of_mass(_keep_every_kth(crop_to_ink(image), (BOX, BOX))),
             "squashed",
-            "the digit was stretched to 20 x 20 and lost its shape: keep the pixels for the "
-            "shape fit_in_box would give, fit_in_box(cropped).shape",
+            _(
+                "the digit was stretched to 20 x 20 and lost its shape: keep the pixels for the "
+                "shape fit_in_box would give, fit_in_box(cropped).shape"
+            ),
         ),
         (
             _in_the_middle(picked),
             "not-centred",
-            f"the box is in the middle of the image; {not_centred}",
+            _(
+                "the box is in the middle of the image; like preprocess_drawing, place the "
+                "shrunk digit by its centre of mass (place_by_centre_of_mass)"
+            ),
         ),
-        (_pasted(picked, 0, 0), "not-centred", f"the box is in the top-left corner; {not_centred}"),
+        (
+            _pasted(picked, 0, 0),
+            "not-centred",
+            _(
+                "the box is in the top-left corner; like preprocess_drawing, place the shrunk "
+                "digit by its centre of mass (place_by_centre_of_mass)"
+            ),
+        ),
     ]

@@ -19,6 +19,7 @@ from .feedback import (
     expect_unchanged,
     number_text,
 )
+from .language import _
 from .registry import check
 
 # ReLU outputs of 8 images (rows) at 6 units (columns): units 1 and 4 are dead; unit 2 fires on
@@ -45,53 +46,69 @@ def check_count_dead_units(count_dead_units):
     expect_unchanged(ACTS, acts, "acts")
     if isinstance(got, np.ndarray) and got.size > 1:
         raise Mistake(
-            f"it returned an array of shape {got.shape}; return one number, how many units are "
-            "dead: the .sum() of your True/False per unit",
+            _(
+                "it returned an array of shape {shape}; return one number, how many units are "
+                "dead: the .sum() of your True/False per unit"
+            ).format(shape=got.shape),
             "not-a-number",
         )
-    got = expect_number(got, "the count")
+    got = expect_number(got, _("the count"))
     n_images, n_units = ACTS.shape
     want = int((ACTS.max(axis=0) == 0).sum())  # 2
     if got == want:
-        return f"counts the units that output 0 for every image ({want} of {n_units} here)"
+        return _(
+            "counts the units that output 0 for every image ({want} of {n_units} here)"
+        ).format(want=want, n_units=n_units)
     slips = [
         (
             n_units - want,
             "counted-alive",
-            "that is the number of units that fire at least once; count the others, those "
-            "whose largest output over all images is 0",
+            _(
+                "that is the number of units that fire at least once; count the others, those "
+                "whose largest output over all images is 0"
+            ),
         ),
         (
             int((ACTS.max(axis=1) == 0).sum()),
             "wrong-axis",
-            f"that counts images (rows) for which no unit fires; a unit is a column of acts "
-            f"({n_images} images x {n_units} units): look down each column, axis=0",
+            _(
+                "that counts images (rows) for which no unit fires; a unit is a column of acts "
+                "({n_images} images x {n_units} units): look down each column, axis=0"
+            ).format(n_images=n_images, n_units=n_units),
         ),
         (
             int((ACTS == 0).sum()),
             "counted-zeros",
-            "that counts every 0 in acts, (image, unit) pairs; count units, those that are 0 "
-            "for every image",
+            _(
+                "that counts every 0 in acts, (image, unit) pairs; count units, those that are 0 "
+                "for every image"
+            ),
         ),
         (
             int((ACTS.min(axis=0) == 0).sum()),
             "off-once",
-            "that counts the units that are off for at least one image (their minimum is 0); "
-            "a dead unit is off for every image: its maximum is 0",
+            _(
+                "that counts the units that are off for at least one image (their minimum is 0); "
+                "a dead unit is off for every image: its maximum is 0"
+            ),
         ),
         (
             0,
             "negative",
-            "a ReLU's output is never negative, so nothing is < 0: a dead unit's output is "
-            "exactly 0 for every image",
+            _(
+                "a ReLU's output is never negative, so nothing is < 0: a dead unit's output is "
+                "exactly 0 for every image"
+            ),
         ),
     ]
     for value, mistake, cause in slips:
         if got == value:
             raise Mistake(cause, mistake)
     raise Mistake(
-        f"got {number_text(got)} for a small example with {n_images} images and {n_units} units, "
-        f"{want} of which never fire"
+        _(
+            "got {got} for a small example with {n_images} images and {n_units} units, "
+            "{want} of which never fire"
+        ).format(got=number_text(got), n_images=n_images, n_units=n_units, want=want)
     )
 
 
@@ -119,49 +136,62 @@ def check_targeted_step(targeted_step):
     got = call(targeted_step, model, x, target, x_original, eps, radius)
     expect_unchanged(before, x, "x")
     expect_unchanged(original, x_original, "x_original")
-    got = expect_array(got, "the new x", x.shape)
+    got = expect_array(got, _("the new x"), x.shape)
     labels = np.full(len(x), target)
     g = loss_gradient(model, x, labels)  # (4, 16): d loss(target) / d x
     if close(got, _step(x, -eps * np.sign(g), x_original, radius)):
-        return "eps * sign of the gradient, down the loss of the target, kept in [0, 1] and near x_original"
+        return _(
+            "eps * sign of the gradient, down the loss of the target, kept in [0, 1] and near "
+            "x_original"
+        )
     slips = [
         (
             _step(x, eps * np.sign(g), x_original, radius),
             "uphill",
-            "it stepped up the loss of the target, away from it (that is FGSM with the target as "
-            "the true label): step downhill, x - eps * sign(gradient)",
+            _(
+                "it stepped up the loss of the target, away from it (that is FGSM with the target as "
+                "the true label): step downhill, x - eps * sign(gradient)"
+            ),
         ),
         (
             _step(x, -eps * g, x_original, radius),
             "no-sign",
-            "the step is eps times the gradient itself; every pixel moves by the same eps, in "
-            "the direction of its sign: np.sign(gradient)",
+            _(
+                "the step is eps times the gradient itself; every pixel moves by the same eps, in "
+                "the direction of its sign: np.sign(gradient)"
+            ),
         ),
         (
             _step(x, eps * np.sign(score_gradient(model, x, labels)), x_original, radius),
             "score-not-loss",
-            "it went up the target's score (score_gradient); the step goes down the target's "
-            "loss (loss_gradient), which also pushes the other classes' scores down",
+            _(
+                "it went up the target's score (score_gradient); the step goes down the target's "
+                "loss (loss_gradient), which also pushes the other classes' scores down"
+            ),
         ),
         (
             np.clip(x - eps * np.sign(g), x_original - radius, x_original + radius),
             "no-range-clip",
-            "some pixels left [0, 1]: clip the new x to [0, 1] too, np.clip(..., 0, 1)",
+            _("some pixels left [0, 1]: clip the new x to [0, 1] too, np.clip(..., 0, 1)"),
         ),
         (
             np.clip(x - eps * np.sign(g), 0, 1),
             "no-radius",
-            f"some pixels are more than radius = {radius} away from x_original: clip to "
-            "[x_original - radius, x_original + radius], around the original image (not around "
-            "x, which has already moved)",
+            _(
+                "some pixels are more than radius = {radius} away from x_original: clip to "
+                "[x_original - radius, x_original + radius], around the original image (not "
+                "around x, which has already moved)"
+            ).format(radius=radius),
         ),
     ]
     for candidate, mistake, cause in slips:
         if close(got, candidate):
             raise Mistake(cause, mistake)
     raise Mistake(
-        "wrong values on a small network: x - eps * sign(loss_gradient(model, x, target labels)), "
-        "then clipped to [0, 1] and to within radius of x_original"
+        _(
+            "wrong values on a small network: x - eps * sign(loss_gradient(model, x, target "
+            "labels)), then clipped to [0, 1] and to within radius of x_original"
+        )
     )
 
 
@@ -190,21 +220,25 @@ def check_ece_at_temperature(ece_at_temperature):
         expect_unchanged(before, logits, "logits")
         if isinstance(got, Calibration):
             raise Mistake(
-                "it returned the whole Calibration; return its expected calibration error, "
-                "the number .ece",
+                _(
+                    "it returned the whole Calibration; return its expected calibration error, "
+                    "the number .ece"
+                ),
                 "returned-calibration",
             )
-        got = expect_number(got, f"the ECE for T = {T}")
+        got = expect_number(got, _("the ECE for T = {T}").format(T=T))
         probs = softmax(logits / T)
         want = _ece(probs, y)
         if np.isclose(got, want):
             continue
         _diagnose_temperature(got, want, logits, y, T)
         raise Mistake(
-            f"for T = {T} expected {want:.4f}, got {got:.4f}: divide the logits by T, take "
-            "softmax, then calibration(largest probability, argmax == y).ece"
+            _(
+                "for T = {T} expected {want:.4f}, got {got:.4f}: divide the logits by T, take "
+                "softmax, then calibration(largest probability, argmax == y).ece"
+            ).format(T=T, want=want, got=got)
         )
-    return "divides the logits by T before the softmax; the ECE of the largest probability"
+    return _("divides the logits by T before the softmax; the ECE of the largest probability")
 
 
 def _diagnose_temperature(got, want, logits, y, T):
@@ -212,28 +246,36 @@ def _diagnose_temperature(got, want, logits, y, T):
     probs = softmax(logits / T)
     plain = softmax(logits)
     slips = [
-        (100 * want, "percentage", "that is a percentage: return the ECE as a fraction"),
+        (100 * want, "percentage", _("that is a percentage: return the ECE as a fraction")),
         (
             _ece(softmax(logits * T), y),
             "multiplied",
-            f"the logits were multiplied by T = {T}; divide them: softmax(logits / T)",
+            _("the logits were multiplied by T = {T}; divide them: softmax(logits / T)").format(
+                T=T
+            ),
         ),
         (
             _ece(plain, y) if T != 1 else None,
             "ignores-T",
-            f"that is the ECE at T = 1, whatever T: divide the logits by T = {T} before softmax",
+            _(
+                "that is the ECE at T = 1, whatever T: divide the logits by T = {T} before softmax"
+            ).format(T=T),
         ),
         (
             _ece(plain, y, confidence=plain.max(axis=1) / T) if T > 1 else None,
             "probabilities-divided",
-            "the probabilities were divided by T; the temperature divides the logits, before "
-            "softmax, so that the probabilities still sum to 1",
+            _(
+                "the probabilities were divided by T; the temperature divides the logits, before "
+                "softmax, so that the probabilities still sum to 1"
+            ),
         ),
         (
             _ece(probs, y, confidence=probs[np.arange(len(y)), y]),
             "true-class",
-            "the confidence is the probability of the predicted class (the largest), not of "
-            "the true class: probs.max(axis=1)",
+            _(
+                "the confidence is the probability of the predicted class (the largest), not of "
+                "the true class: probs.max(axis=1)"
+            ),
         ),
     ]
     for value, mistake, cause in slips:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..optim import Adam
 from .feedback import Mistake, call, close, expect_array, expect_tuple, expect_unchanged
+from .language import N_, _
 
 LR, MU = 0.1, 0.9  # momentum and Nesterov
 ADAM_LR, BETA1, BETA2 = 0.01, 0.9, 0.99  # beta2 below 0.999: the correction of v changes faster
@@ -62,20 +63,27 @@ def check_steps(step, steps, inputs, outputs, constants, mistakes, rule, warn_ok
         return
     for formula, mistake, message in mistakes:
         if _matches(answers, steps, formula):
-            raise Mistake(message, mistake)
+            raise Mistake(_(message), mistake)
     number, wrong = first_wrong
-    raise Mistake(
-        f"at step {number} of {N_STEPS} (given the p, g and state that mlp_lib.optim had at "
-        f"that step), the new {' and the new '.join(wrong)} "
-        f"{'is' if len(wrong) == 1 else 'are'} wrong: {rule}"
-    )
+    if len(wrong) == 1:
+        message = _(
+            "at step {number} of {steps} (given the p, g and state that mlp_lib.optim had at "
+            "that step), the new {name} is wrong: {rule}"
+        )
+    else:
+        message = _(
+            "at step {number} of {steps} (given the p, g and state that mlp_lib.optim had at "
+            "that step), the new {name} are wrong: {rule}"
+        )
+    name = _(" and the new ").join(wrong)
+    raise Mistake(message.format(number=number, steps=N_STEPS, name=name, rule=rule))
 
 
 def _answers(step, steps, inputs, outputs, constants, warn_ok=False):
     """The student's outputs for the inputs of every step: arrays of STEP_SHAPE (nan allowed,
     so that a mistake which makes nan can still be recognised), the inputs left unchanged."""
     answers = []
-    for before, _ in steps:
+    for before, _after in steps:
         given = [value.copy() if isinstance(value, np.ndarray) else value for value in before]
         result = call(step, *given, *constants, warn_ok=warn_ok)
         for name, original, after in zip(inputs, before, given):
@@ -92,7 +100,7 @@ def _answers(step, steps, inputs, outputs, constants, warn_ok=False):
 def _matches(answers, steps, formula):
     """True if the answers equal formula(*inputs) at every step (an output given as None in
     the formula's result is not compared)."""
-    for answer, (before, _) in zip(answers, steps):
+    for answer, (before, _after) in zip(answers, steps):
         with np.errstate(all="ignore"):
             expected = formula(*before)
         for got, want in zip(answer, expected):
@@ -103,7 +111,7 @@ def _matches(answers, steps, formula):
 
 def _first_wrong(answers, steps, outputs):
     """(step number, names of the outputs that are wrong) at the first wrong step, or None."""
-    for number, (answer, (_, right)) in enumerate(zip(answers, steps), start=1):
+    for number, (answer, (_before, right)) in enumerate(zip(answers, steps), start=1):
         wrong = [name for name, got, want in zip(outputs, answer, right) if not close(got, want)]
         if wrong:
             return number, wrong
@@ -123,13 +131,15 @@ def _return_mistakes(step):
         (
             lambda p, g, v: step(p, g, v)[::-1],
             "order",
-            "it returned (velocity, p): return (p, velocity), in that order",
+            N_("it returned (velocity, p): return (p, velocity), in that order"),
         ),
         (
             lambda p, g, v: (step(p, g, v)[0], v),
             "old-velocity-returned",
-            "p is right, but the velocity returned is the one it was given: return the new "
-            "velocity, mu * velocity - lr * g, which the next step starts from",
+            N_(
+                "p is right, but the velocity returned is the one it was given: return the new "
+                "velocity, mu * velocity - lr * g, which the next step starts from"
+            ),
         ),
     ]
 
@@ -143,33 +153,43 @@ MOMENTUM_MISTAKES = [
     (
         lambda p, g, v: (p + v, _velocity(v, g)),
         "velocity-after-step",
-        "p moved by the old velocity, and the velocity was updated after the step: update it "
-        "first, velocity <- mu * velocity - lr * g, then move by the new one, p <- p + velocity",
+        N_(
+            "p moved by the old velocity, and the velocity was updated after the step: update it "
+            "first, velocity <- mu * velocity - lr * g, then move by the new one, p <- p + velocity"
+        ),
     ),
     (
         lambda p, g, v: (p + MU * v + LR * g, MU * v + LR * g),
         "sign",
-        "the parameters moved uphill: the velocity gathers minus the gradient, "
-        "velocity <- mu * velocity - lr * g",
+        N_(
+            "the parameters moved uphill: the velocity gathers minus the gradient, "
+            "velocity <- mu * velocity - lr * g"
+        ),
     ),
     (
         lambda p, g, v: (p - _velocity(v, g), _velocity(v, g)),
         "sign",
-        "the parameters moved uphill: p <- p + velocity, since the minus sign is in the "
-        "velocity already",
+        N_(
+            "the parameters moved uphill: p <- p + velocity, since the minus sign is in the "
+            "velocity already"
+        ),
     ),
     (
         lambda p, g, v: (p - LR * (MU * v + g), MU * v + g),
         "velocity-of-gradients",
-        "this is the form in which the velocity adds up gradients, v <- mu * v + g and "
-        "p <- p - lr * v (PyTorch's); here, as in mlp_lib.optim.Momentum, the velocity is a "
-        "step: velocity <- mu * velocity - lr * g, then p <- p + velocity",
+        N_(
+            "this is the form in which the velocity adds up gradients, v <- mu * v + g and "
+            "p <- p - lr * v (PyTorch's); here, as in mlp_lib.optim.Momentum, the velocity is a "
+            "step: velocity <- mu * velocity - lr * g, then p <- p + velocity"
+        ),
     ),
     (
         lambda p, g, v: (p - LR * g, None),
         "plain-sgd",
-        "p moved by -lr * g alone, as in plain SGD: move it by the new velocity, which "
-        "carries the past gradients too, p <- p + velocity",
+        N_(
+            "p moved by -lr * g alone, as in plain SGD: move it by the new velocity, which "
+            "carries the past gradients too, p <- p + velocity"
+        ),
     ),
     *_return_mistakes(_momentum),
 ]
@@ -184,20 +204,24 @@ NESTEROV_MISTAKES = [
     (  # p + mu * (old velocity) - lr * g is p + (new velocity): the same step as plain momentum
         lambda p, g, v: _momentum(p, g, v),
         "look-ahead-old-velocity",
-        "p moved as plain momentum moves it, p + velocity, which is also what a look-ahead "
-        "with the old velocity gives. Nesterov looks ahead with the velocity just updated: "
-        "velocity <- mu * velocity - lr * g first, then p <- p + mu * velocity - lr * g",
+        N_(
+            "p moved as plain momentum moves it, p + velocity, which is also what a look-ahead "
+            "with the old velocity gives. Nesterov looks ahead with the velocity just updated: "
+            "velocity <- mu * velocity - lr * g first, then p <- p + mu * velocity - lr * g"
+        ),
     ),
     (
         lambda p, g, v: (p + MU * _velocity(v, g), _velocity(v, g)),
         "no-gradient-term",
-        "the step leaves out the fresh gradient: p <- p + mu * velocity - lr * g",
+        N_("the step leaves out the fresh gradient: p <- p + mu * velocity - lr * g"),
     ),
     (
         lambda p, g, v: (p + MU * (MU * v + LR * g) + LR * g, MU * v + LR * g),
         "sign",
-        "the parameters moved uphill: the velocity gathers minus the gradient, "
-        "velocity <- mu * velocity - lr * g, and the step subtracts lr * g",
+        N_(
+            "the parameters moved uphill: the velocity gathers minus the gradient, "
+            "velocity <- mu * velocity - lr * g, and the step subtracts lr * g"
+        ),
     ),
     *_return_mistakes(_nesterov),
 ]
@@ -227,49 +251,55 @@ ADAM_MISTAKES = [
     (
         _adam_p(lambda p, m, v, c1, c2: p - ADAM_LR * m / (np.sqrt(v) + EPS)),
         "no-bias-correction",
-        "the step has no bias correction: m and v start at 0, so divide them by "
-        "1 - beta1**t and 1 - beta2**t before the step",
+        N_(
+            "the step has no bias correction: m and v start at 0, so divide them by "
+            "1 - beta1**t and 1 - beta2**t before the step"
+        ),
     ),
     (
         _adam_p(lambda p, m, v, c1, c2: p - ADAM_LR * (m / c1) / (np.sqrt(v) + EPS)),
         "half-bias-correction",
-        "only m was corrected: v starts at 0 too, so divide it by 1 - beta2**t as well",
+        N_("only m was corrected: v starts at 0 too, so divide it by 1 - beta2**t as well"),
     ),
     (
         _adam_p(lambda p, m, v, c1, c2: p - ADAM_LR * m / (np.sqrt(v / c2) + EPS)),
         "half-bias-correction",
-        "only v was corrected: m starts at 0 too, so divide it by 1 - beta1**t as well",
+        N_("only v was corrected: m starts at 0 too, so divide it by 1 - beta1**t as well"),
     ),
     (
         _adam_p(lambda p, m, v, c1, c2: p - ADAM_LR * (m / c1) / np.sqrt(v / c2 + EPS)),
         "eps-inside-sqrt",
-        "eps went inside the square root: it is added after it, sqrt(v_hat) + eps",
+        N_("eps went inside the square root: it is added after it, sqrt(v_hat) + eps"),
     ),
     (
         _adam_p(lambda p, m, v, c1, c2: p - ADAM_LR * (m / c1) / (v / c2 + EPS)),
         "no-sqrt",
-        "the step divides by v_hat itself: divide by its square root, sqrt(v_hat) + eps, "
-        "the typical size of the gradient",
+        N_(
+            "the step divides by v_hat itself: divide by its square root, sqrt(v_hat) + eps, "
+            "the typical size of the gradient"
+        ),
     ),
     (
         _adam_p(lambda p, m, v, c1, c2: p + ADAM_LR * (m / c1) / (np.sqrt(v / c2) + EPS)),
         "sign",
-        "the parameters moved uphill: p <- p - lr * m_hat / (sqrt(v_hat) + eps)",
+        N_("the parameters moved uphill: p <- p - lr * m_hat / (sqrt(v_hat) + eps)"),
     ),
     (
         lambda p, g, m, v, t: (None, None, BETA2 * v + (1 - BETA2) * g),
         "not-squared",
-        "v averages g itself: it must average the squares, v <- beta2 * v + (1 - beta2) * g**2",
+        N_("v averages g itself: it must average the squares, v <- beta2 * v + (1 - beta2) * g**2"),
     ),
     (
         lambda p, g, m, v, t: (None, BETA2 * m + (1 - BETA2) * g, BETA1 * v + (1 - BETA1) * g * g),
         "betas-swapped",
-        "beta1 and beta2 are swapped: m uses beta1, v uses beta2",
+        N_("beta1 and beta2 are swapped: m uses beta1, v uses beta2"),
     ),
     (
         _corrected_moments,
         "corrected-moments-returned",
-        "it returned the corrected m_hat and v_hat: return m and v themselves, which the "
-        "next step goes on averaging (the correction is only for the step)",
+        N_(
+            "it returned the corrected m_hat and v_hat: return m and v themselves, which the "
+            "next step goes on averaging (the correction is only for the step)"
+        ),
     ),
 ]
