@@ -8,7 +8,8 @@ Two widgets:
   Voilà and VS Code. ``canvas.image`` is the drawing as a (size, size) float32 array in [0, 1].
 - ``DigitReader``: the canvas, what the network sees (the 28 x 28 image ``preprocess_drawing``
   makes), its ten probabilities as bars, and a chooser of models; the answer follows every
-  stroke. Models are added or swapped from Python with ``add_model``.
+  stroke. Models are added or swapped from Python with ``add_model``. The canvas and every
+  control have a name, and the picture of what the network sees an alt text, for screen readers.
 
     from mlp_lib import MLP
     from mlp_lib.draw_widget import DigitReader
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .accessible_widgets import AltImage
 from .drawing import EmptyDrawingError, preprocess_drawing
 
 try:
@@ -175,8 +177,8 @@ class DigitReader:
         self.canvas = DrawingCanvas(size=canvas_size)
         self.chooser = W.Dropdown(description="model", options=[], layout=W.Layout(width="320px"))
         self.prediction = W.HTML()
-        self.preview = W.Image(
-            format="png", layout=W.Layout(width="112px", height="112px", border="1px solid #ccc")
+        self.preview = AltImage(  # alt: what it shows, for those who cannot see it
+            layout=W.Layout(width="112px", height="112px", border="1px solid #ccc")
         )
         self.bars = W.HTML()
         self.last_reading = None
@@ -260,6 +262,10 @@ class DigitReader:
             return
         self.last_reading = reading
         name = html.escape(reading.class_names[reading.digit])
+        self.preview.alt = (
+            f"What the network sees: the drawing cropped, scaled and centred in 28 x 28 pixels, "
+            f"read as {reading.class_names[reading.digit]}"
+        )
         self.preview.value = gray_png(reading.x.reshape(28, 28), scale=4)
         self.bars.value = probability_bars(reading.probs, reading.class_names)
         model = html.escape(str(self.chooser.value))
@@ -271,6 +277,7 @@ class DigitReader:
 
     def _show_empty(self, text, kind="info"):
         self.last_reading = None
+        self.preview.alt = "What the network sees: an empty 28 x 28 image, nothing drawn yet"
         self.preview.value = gray_png(np.zeros((28, 28)), scale=4)
         self.bars.value = ""
         self.prediction.value = _message(text, kind)

@@ -62,4 +62,3 @@ def run_cell(page, cell, count, timeout):
     expect(cell.locator(".jp-InputPrompt")).to_have_text(
         re.compile(rf"^\[{count}\]:$"), timeout=timeout
     )
-

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mlp_lib import MLP
+from mlp_lib.accessible_widgets import AltImage
 from mlp_lib.draw_widget import DigitReader, DrawingCanvas, gray_png, probability_bars
 from mlp_lib.drawing import EmptyDrawingError, draw_strokes
 
@@ -51,7 +52,12 @@ def test_reader_reads_a_drawn_seven_and_a_bar_and_says_so(best):
         and ">7</b>" in reader.prediction.value
     )
     assert bytes(reader.preview.value).startswith(b"\x89PNG")
+    assert reader.preview.alt == (
+        "What the network sees: the drawing cropped, scaled and centred in 28 x 28 pixels, "
+        "read as 7"
+    )
     reader.canvas.image = draw_strokes(BAR)
+    assert reader.preview.alt.endswith("read as 1")
     assert reader.last_reading.digit == 1
     assert repr(reader.last_reading).startswith("Reading('1' with probability")
 
@@ -60,9 +66,12 @@ def test_an_empty_canvas_gets_a_message_not_a_prediction(best):
     reader = DigitReader({"best": best})
     assert reader.last_reading is None
     assert "Draw a digit" in reader.prediction.value and reader.bars.value == ""
+    empty = "What the network sees: an empty 28 x 28 image, nothing drawn yet"
+    assert reader.preview.alt == empty
     reader.canvas.image = draw_strokes(SEVEN)
     reader.canvas.clear()
     assert reader.last_reading is None and "Draw a digit" in reader.prediction.value
+    assert reader.preview.alt == empty
     with pytest.raises(EmptyDrawingError):
         reader.read()
 
@@ -117,3 +126,15 @@ def test_a_non_editable_install_ships_the_es_module_and_style_sheet():
     for name in ("draw.js", "draw.css"):
         assert (STATIC / name).is_file()
         assert f"static/*{Path(name).suffix}" in package_data
+
+
+def test_the_canvas_the_controls_and_the_picture_have_names_for_screen_readers():
+    reader = DigitReader()
+    # The canvas, drawn in the browser by draw.js, is a named picture; Clear is named by its text.
+    esm = reader.canvas._esm
+    assert 'canvas.setAttribute("role", "img")' in esm
+    assert '"Drawing area: draw a digit here with the mouse, a pen or a finger;' in esm
+    assert 'clear.textContent = "Clear"' in esm
+    assert reader.chooser.description == "model"
+    assert isinstance(reader.preview, AltImage) and reader.preview.alt.startswith("What the")
+    assert "mlp-digit-reader" in reader.widget._dom_classes  # the browser test's handle on it

@@ -16,6 +16,7 @@ import pytest
 
 from mlp_lib import PRESETS
 from mlp_lib import recipe as recipe_module
+from mlp_lib.accessible_widgets import AltImage, SliderNames
 from mlp_lib.playground import (
     BATCH_SIZES,
     CONTROLS,
@@ -23,6 +24,7 @@ from mlp_lib.playground import (
     ImageExplorer,
     Playground,
     PlaygroundSettings,
+    alt_texts,
     load_data,
     runs_table,
     smooth_log,
@@ -30,6 +32,7 @@ from mlp_lib.playground import (
 )
 from mlp_lib.playground import data as playground_data
 from mlp_lib.playground import runs as runs_module
+from mlp_lib.playground.controls import widgets
 from mlp_lib.playground.settings import KEPT
 
 SMALL = PlaygroundSettings(train_size=2000, epochs=1, hidden_sizes=(32, 16))
@@ -535,6 +538,7 @@ def session():
     shown = [
         {
             "live": bytes(pg.live_image.value),
+            "live_alt": pg.live_image.alt,
             "picker_disabled": picker.slider.disabled,
             "picker_caption": picker.caption.value,
         }
@@ -546,6 +550,7 @@ def session():
         shown.append(
             {
                 "live": bytes(pg.live_image.value),
+                "live_alt": pg.live_image.alt,
                 "accuracy": pg.accuracy_html.value,
                 "status": pg.status.value,
                 "runs": pg.runs_html.value,
@@ -561,6 +566,11 @@ def session():
                 bytes(image.value)
                 for image in (pg.confusion_image, pg.examples_image, pg.compare_image)
             ]
+            shown[1]["alts"] = {
+                name: getattr(pg, f"{name}_image").alt
+                for name in ("confusion", "examples", "compare", "weights")
+            }
+            shown[1]["picker_alt"] = picker.image.alt
             shown[1]["picker_probs"] = picker.probabilities()
             shown[1]["picker_caption"] = picker.caption.value
             shown[1]["picker_image"] = bytes(picker.image.value)
@@ -635,6 +645,158 @@ def test_image_picker_waits_for_a_model_then_shows_its_probabilities(session):
     assert not picker.slider.disabled and picker.slider.max == 9999
     late = ImageExplorer(pg)  # made after runs: shows the last one at once
     assert not late.slider.disabled and "Run 3," in late.caption.value
+
+
+# ---- for screen readers: text alternatives, headings, names --------------------------------------
+
+
+def widget_tree(widget):
+    """The widget and every widget inside it, depth first."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from widget_tree(child)
+
+
+def test_the_live_plot_says_in_words_what_it_shows_and_how_each_run_ended(session):
+    _pg, _picker, shown = session
+    assert shown[0]["live_alt"] == alt_texts.CURVES_BEFORE
+    first = shown[1]["result"]
+    assert shown[1]["live_alt"] == (
+        f"Loss and validation accuracy per epoch, run 1 ({first.settings.describe()}): finished "
+        f"1 epoch; validation accuracy {100 * first.validation.accuracy:.1f}%, test accuracy "
+        f"{100 * first.test.accuracy:.1f}%"
+    )
+    assert shown[2]["live_alt"].startswith("Loss and validation accuracy per epoch, run 2 (784-16")
+    assert re.search(
+        r"run 3 \(.*\): learned almost nothing; validation accuracy \d+\.\d%", shown[3]["live_alt"]
+    )
+
+
+def test_the_live_plot_and_weights_texts_follow_the_run_while_it_trains(monkeypatch):
+    from mlp_lib.playground import panel
+
+    monkeypatch.setattr(panel, "RENDER_SHARE", 0)  # redraw after every step, however slow
+    small = replace(SMALL64, train_size=1000, batch_size=256)  # 4 steps
+    pg = Playground(small, blocking=True, refresh_seconds=0)
+    texts = []
+    pg.add_listener(
+        lambda result: texts.append((pg.live_image.alt, pg.weights_image.alt)), while_training=True
+    )
+    pg.train()
+    live, weights = texts[0]
+    assert live.startswith(f"Loss and validation accuracy per epoch, run 1 ({small.describe()})")
+    assert re.search(r", training: epoch 1 of 1, step 1 of 4, mini-batch loss \d", live)
+    assert re.search(r"step 4 of 4, .*, validation accuracy \d+\.\d%$", texts[-1][0])
+    assert weights == alt_texts.weights_alt(1, 16, training=True)
+    assert "(run 1, while it trains), each as a 28 x 28 image: red where ink raises" in weights
+    assert pg.weights_image.alt == alt_texts.weights_alt(1, 16)
+    assert pg.live_image.alt.endswith("%") and "finished 1 epoch;" in pg.live_image.alt
+
+
+def test_the_result_figures_and_the_picker_say_what_they_show(session):
+    _pg, _picker, shown = session
+    first, alts = shown[1]["result"], shown[1]["alts"]
+    right = int(np.trace(first.confusion))
+    assert alts["confusion"].startswith(
+        f"Confusion matrix of run 1 on the 10,000 test images: {right:,} right "
+        f"({100 * right / 10000:.1f}%); most frequent mistakes: "
+    )
+    assert alts["examples"].startswith("6 test images and the network's probabilities: #")
+    assert alts["examples"].count(" read as ") == 6
+    assert alts["compare"] == (
+        "Smoothed loss and validation accuracy per epoch of the last 1 run; final validation "
+        f"accuracy: run 1 {100 * first.validation.accuracy:.1f}%"
+    )
+    assert alts["weights"] == alt_texts.weights_alt(1, 16)
+    guess = int(shown[1]["picker_probs"].argmax())
+    assert shown[1]["picker_alt"] == (
+        "Test image 0, a 7, beside the network's probabilities for the 10 classes: the most "
+        f"probable is {guess}, {100 * shown[1]['picker_probs'][guess]:.1f}%"
+    )
+
+
+def test_the_confusion_matrix_text_counts_the_right_answers_and_names_the_top_mistakes():
+    confusion = np.array([[5, 0, 1], [3, 4, 0], [0, 1, 6]])  # rows: true class; 15 of 20 right
+    assert alt_texts.confusion_alt(confusion, ("a", "b", "c"), 2) == (
+        "Confusion matrix of run 2 on the 20 test images: 15 right (75.0%); most frequent "
+        "mistakes: b read as a (3 times), a read as c (1 time), c read as b (1 time)"
+    )
+    assert alt_texts.confusion_alt(4 * np.eye(3, dtype=int), "abc", 1) == (
+        "Confusion matrix of run 1 on the 12 test images: 12 right (100.0%)"
+    )
+
+
+def test_the_examples_text_gives_each_images_class_and_the_answer():
+    probs = np.array([[0.9, 0.1], [0.3, 0.7]])
+    assert alt_texts.examples_alt([4, 9], [0, 0], probs, ("cat", "dog")) == (
+        "2 test images and the network's probabilities: #4, a cat, read as cat (90%); "
+        "#9, a cat, read as dog (70%, wrong)"
+    )
+
+
+def test_a_diverged_run_is_told_in_the_texts_without_an_accuracy(data):
+    result = train_run(replace(SMALL, normalize=False), exploding_data(data), number=4)
+    assert result.status == "diverged"
+    assert alt_texts.curves_alt(result).endswith(
+        f"run 4 ({result.settings.describe()}): training diverged after {result.steps} steps; "
+        "no accuracy"
+    )
+    assert alt_texts.runs_alt([result]).endswith("final validation accuracy: run 4 diverged")
+
+
+def test_every_image_of_the_panel_and_the_picker_has_a_text_alternative(session):
+    pg, picker, _shown = session
+    tree = [w for root in (pg.widget, picker.widget) for w in widget_tree(root)]
+    images = [w for w in tree if isinstance(w, AltImage)]
+    assert len(images) == 6  # live plot, weights, confusion, examples, last runs, picker
+    assert not [w for w in tree if isinstance(w, widgets.Image)]  # it has no alt text
+    for image in images:
+        assert image.value.startswith(b"\x89PNG") and len(image.alt) > 40, image
+
+
+def test_the_panel_headings_follow_the_notebooks_level_2_section(session):
+    import json
+    from pathlib import Path
+
+    pg, _picker, _shown = session
+    html = [w.value for w in widget_tree(pg.widget) if isinstance(w, widgets.HTML)]
+    assert [int(level) for text in html for level in re.findall(r"<h(\d)", text)] == [3, 3]
+    # In notebook 07 the panel sits under a ## heading: level 3 skips no level.
+    notebook = Path(__file__).resolve().parent.parent / "notebooks/07_playground.ipynb"
+    headings = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            headings += re.findall(r"^(#+) ", source, flags=re.MULTILINE)
+        elif "Playground()" in source:
+            break
+    assert headings[-1] == "##"
+
+
+def test_every_control_has_a_name_and_every_widget_an_mlp_class(session):
+    pg, picker, _shown = session
+    sliders = (
+        widgets.IntSlider,
+        widgets.FloatSlider,
+        widgets.FloatLogSlider,
+        widgets.SelectionSlider,
+    )
+    for root, css_class in ((pg.widget, "mlp-playground"), (picker.widget, "mlp-image-picker")):
+        assert css_class in root._dom_classes  # the browser test finds the project's markup so
+        tree = list(widget_tree(root))
+        controls = [
+            w
+            for w in tree
+            if isinstance(w, (widgets.ValueWidget, widgets.Button))
+            and not isinstance(w, (widgets.HTML, widgets.Label, widgets.Box))
+        ]
+        assert controls and all(w.description for w in controls), [
+            type(w).__name__ for w in controls if not w.description
+        ]
+        # ipywidgets leaves a slider's handle unnamed: SliderNames, in the box, names it.
+        assert any(isinstance(w, sliders) for w in tree)
+        assert any(isinstance(child, SliderNames) for child in root.children)
+    assert len([w for w in widget_tree(pg.widget) if isinstance(w, sliders)]) == 8
 
 
 def test_controls_are_disabled_during_a_run_and_enabled_after(data):

@@ -8,6 +8,7 @@ One concern per module, so that everything can be read top to bottom and tested 
 - ``runs``      ``train_run``: one run, synchronous, returning a ``RunResult`` whose message
                 explains in words how it went; ``runs_table``;
 - ``figures``   the live curves and the result figures, rendered to PNG with matplotlib's Agg;
+- ``alt_texts`` the same pictures in words: the text a screen reader reads for each image;
 - ``panel``     the ``Playground`` widget; ``explorer``: the ``ImageExplorer`` widget.
 
     from mlp_lib.playground import Playground

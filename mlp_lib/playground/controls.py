@@ -6,6 +6,7 @@ setting's value) and ``disabled``, so the panel treats them all alike.
 
 import html
 
+from ..accessible_widgets import AltImage
 from .settings import Choice, ChoiceSlider, LayerSliders, Number, Slider, Toggle, log10_range
 
 try:
@@ -35,8 +36,10 @@ def widget_bundle(widget, text):
 
 
 def require_widgets():
-    if widgets is None:
-        raise ImportError("the playground needs ipywidgets: pip install -e '.[notebooks]'")
+    if widgets is None or AltImage is None:
+        raise ImportError(
+            "the playground needs ipywidgets and anywidget: pip install -e '.[notebooks]'"
+        )
 
 
 def make_control(spec):

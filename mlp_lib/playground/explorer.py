@@ -1,5 +1,7 @@
 """The image picker: choose a test image with a slider, see a trained network's probabilities."""
 
+from ..accessible_widgets import AltImage, SliderNames
+from .alt_texts import picker_alt
 from .controls import box, require_widgets, widget_bundle, widgets
 from .figures import plot_image_probabilities, show_png
 
@@ -26,16 +28,18 @@ class ImageExplorer:
             style={"description_width": "120px"},
             layout=W.Layout(width="500px"),
         )
-        self.image = W.Image(format="png", layout=W.Layout(display="none", flex="0 0 auto"))
+        self.image = AltImage(layout=W.Layout(display="none", flex="0 0 auto"))
         self.caption = W.HTML(
             box(
                 "Train a network in the playground first: then pick any "
                 "test image here and see what the network thinks it is."
             )
         )
-        self.widget = W.VBox([self.slider, self.caption, self.image])
+        # SliderNames: the slider's handle is named "test image" for screen readers.
+        self.widget = W.VBox([self.slider, self.caption, self.image, SliderNames()])
         self.widget.add_class("mlp-image-picker")
         self.caption.add_class("mlp-picker-caption")
+        self.image.add_class("mlp-picker-image")
         self.slider.observe(lambda _change: self.redraw(), names="value")
         if playground is not None:
             playground.add_listener(self.show_model)
@@ -87,5 +91,5 @@ class ImageExplorer:
         fig = plot_image_probabilities(
             self.data.X_test[i], probs, label, names, title=f"test image {i}: {names[label]}"
         )
-        show_png(self.image, fig)
+        show_png(self.image, fig, picker_alt(i, label, probs, names))
         self.caption.value = box(text, "success" if guess == label else "warning")  # last: "done"

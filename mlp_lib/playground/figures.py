@@ -2,7 +2,8 @@
 
 ``LiveCurves`` is the live plot (one Figure, its lines updated in place); ``plot_runs`` compares
 the last runs; ``plot_examples`` and ``plot_image_probabilities`` show test images with the
-network's probabilities; ``show_png`` puts a figure into an ``ipywidgets.Image``.
+network's probabilities; ``show_png`` puts a figure and its text alternative into an
+``AltImage`` (``alt_texts`` writes those texts).
 """
 
 import io
@@ -33,9 +34,11 @@ def figure_to_png(fig):
     return buffer.getvalue()
 
 
-def show_png(image, fig):
-    """Put a figure into an ``ipywidgets.Image`` at its natural size, shown (never stretched)."""
+def show_png(image, fig, alt):
+    """Put a figure into an ``AltImage`` at its natural size, shown (never stretched), with
+    ``alt``, what it shows in words, for those who cannot see it."""
     width, height = (fig.get_size_inches() * fig.dpi).round().astype(int)
+    image.alt = alt  # first: the picture never stands without its text
     image.value = figure_to_png(fig)
     image.layout.width, image.layout.height = f"{width}px", f"{height}px"
     image.layout.display = None
@@ -172,11 +175,16 @@ def pick_examples(y_true, predicted, n=N_EXAMPLES):
     return np.sort(chosen).astype(int)
 
 
-def plot_examples(model, data, indices=None):
-    """A few test images (top) with the network's probabilities (bottom); wrong ones in red."""
+def example_indices(model, data, n=N_EXAMPLES):
+    """The test images ``plot_examples`` shows: ``pick_examples`` of the model's answers."""
     with np.errstate(over="ignore", invalid="ignore"):
         predicted = model.predict(data.X_test)
-    indices = pick_examples(data.y_test, predicted) if indices is None else np.asarray(indices)
+    return pick_examples(data.y_test, predicted, n)
+
+
+def plot_examples(model, data, indices=None):
+    """A few test images (top) with the network's probabilities (bottom); wrong ones in red."""
+    indices = example_indices(model, data) if indices is None else np.asarray(indices)
     probs = model.predict_proba(data.X_test[indices])  # (n, 10)
     names = data.class_names
     fig = Figure(figsize=(1.25 * len(indices) + 0.5, 3.1), dpi=80)

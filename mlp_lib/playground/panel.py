@@ -6,6 +6,9 @@
 
 Training runs in a background thread, so the notebook stays responsive and Stop can be clicked;
 ``Playground(blocking=True)`` trains in the calling thread instead (tests, scripts).
+
+Every image has a text alternative that follows the run (``alt_texts``), every control a name,
+and the panel's headings are level 3: it sits under a notebook's ``##`` section.
 """
 
 import html
@@ -14,8 +17,10 @@ import time
 from collections import deque
 from dataclasses import replace
 
+from ..accessible_widgets import AltImage, SliderNames
 from ..batches import n_batches
 from ..plots import plot_confusion_matrix
+from .alt_texts import CURVES_BEFORE, confusion_alt, curves_alt, examples_alt, runs_alt, weights_alt
 from .controls import (
     CONTROL_WIDTH,
     LABEL_STYLE,
@@ -26,13 +31,21 @@ from .controls import (
     widgets,
 )
 from .data import load_data
-from .figures import LiveCurves, plot_examples, plot_runs, show_png, weights_png
+from .figures import (
+    LiveCurves,
+    example_indices,
+    plot_examples,
+    plot_runs,
+    show_png,
+    weights_png,
+)
 from .runs import runs_table, train_run
 from .settings import CONTROLS, PlaygroundSettings
 
 MAX_RUNS_KEPT = 5
 REFRESH_SECONDS = 0.25  # live plot at most 4 times a second: smooth, and cheap
 RENDER_SHARE = 3  # ...and never more often than every 3x the time a frame takes
+N_WEIGHT_TILES = 16  # hidden units whose first-layer weights are shown
 
 
 class Playground:
@@ -115,15 +128,15 @@ class Playground:
             layout=W.Layout(width=CONTROL_WIDTH),
         )
         self.status = W.HTML(box("Choose the settings, then press Train."))
-        self.live_image = W.Image(format="png", layout=W.Layout(flex="0 0 auto"))
-        show_png(self.live_image, self.live.fig)
+        self.live_image = AltImage(layout=W.Layout(flex="0 0 auto"))
+        show_png(self.live_image, self.live.fig, CURVES_BEFORE)
         self.accuracy_html = W.HTML("")
         self.runs_html = W.HTML("")
         hidden = dict(display="none", flex="0 0 auto")  # shown after the first run
-        self.confusion_image = W.Image(format="png", layout=W.Layout(**hidden))
-        self.examples_image = W.Image(format="png", layout=W.Layout(**hidden))
-        self.compare_image = W.Image(format="png", layout=W.Layout(**hidden))
-        self.weights_image = W.Image(format="png", layout=W.Layout(**hidden))
+        self.confusion_image = AltImage(layout=W.Layout(**hidden))
+        self.examples_image = AltImage(layout=W.Layout(**hidden))
+        self.compare_image = AltImage(layout=W.Layout(**hidden))
+        self.weights_image = AltImage(layout=W.Layout(**hidden))
 
     def _layout(self):
         """Controls beside the live plot; the results and the last runs below."""
@@ -132,8 +145,8 @@ class Playground:
         def side_by_side(*children):  # side by side when there is room, else one under the other
             return W.HBox(children, layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
 
-        def heading(text):
-            return W.HTML(f"<h4 style='margin:8px 0 2px'>{text}</h4>")
+        def heading(text):  # level 3: the panel sits under a notebook's ## section
+            return W.HTML(f"<h3 style='margin:8px 0 2px;font-size:1.1em'>{text}</h3>")
 
         controls = W.VBox(
             [*self.controls.values(), W.HBox([self.train_button, self.stop_button]), self.progress],
@@ -142,7 +155,7 @@ class Playground:
         weights = W.VBox(
             [
                 W.HTML(
-                    "<small>First-layer weights of 16 hidden units, live: red where ink raises "
+                    f"<small>First-layer weights of {N_WEIGHT_TILES} hidden units, live: red where ink raises "
                     "the unit's input, blue where it lowers it</small>"
                 ),
                 self.weights_image,
@@ -157,6 +170,7 @@ class Playground:
                 side_by_side(self.confusion_image, self.examples_image),
                 heading("The last runs"),
                 side_by_side(self.runs_html, self.compare_image),
+                SliderNames(),  # a name for each slider's handle, read by screen readers
             ]
         )
         # CSS class names: stable handles for the browser tests (and for custom styling).
@@ -168,6 +182,9 @@ class Playground:
             (self.runs_html, "runs"),
             (self.progress, "progress"),
             (self.weights_image, "weights"),
+            (self.confusion_image, "confusion"),
+            (self.examples_image, "examples"),
+            (self.compare_image, "compare"),
         ):
             widget.add_class(f"mlp-{name}")
         return panel
@@ -318,8 +335,8 @@ class Playground:
             f"step {info.step} of {info.steps_per_epoch}, loss {info.loss:.3g}"
         )
         title = f"Run {self._run_count}: {result.settings.describe()}"
-        show_png(self.live_image, self.live.update(result, title).fig)
-        self._show_weights(info.model)
+        show_png(self.live_image, self.live.update(result, title).fig, curves_alt(result))
+        self._show_weights(info.model, result.number, training=True)
         for listener in self._live_listeners:
             listener(result)
         # On a busy machine drawing is slow: wait RENDER_SHARE x as long as the last drawing took,
@@ -332,6 +349,7 @@ class Playground:
         show_png(
             self.live_image,
             self.live.update(result, f"Run {result.number}: {result.settings.describe()}").fig,
+            curves_alt(result),
         )
         kind = (
             "warning" if result.level == "success" and result.status == "stopped" else result.level
@@ -355,17 +373,29 @@ class Playground:
             )
             confusion.set_size_inches(5.2, 4.4)
             confusion.set_dpi(80)
-            show_png(self.confusion_image, confusion)
-            show_png(self.examples_image, plot_examples(result.model, data))
+            show_png(
+                self.confusion_image,
+                confusion,
+                confusion_alt(result.confusion, names, result.number),
+            )
+            indices = example_indices(result.model, data)
+            probs = result.model.predict_proba(data.X_test[indices])  # (n, C)
+            show_png(
+                self.examples_image,
+                plot_examples(result.model, data, indices),
+                examples_alt(indices, data.y_test[indices], probs, names),
+            )
         else:
             for image in (self.confusion_image, self.examples_image):
                 image.layout.display = "none"
-        show_png(self.compare_image, plot_runs(list(self.runs)))
+        show_png(self.compare_image, plot_runs(list(self.runs)), runs_alt(list(self.runs)))
         if result.model is not None:
-            self._show_weights(result.model)
+            self._show_weights(result.model, result.number)
 
-    def _show_weights(self, model):
-        self.weights_image.value = weights_png(model.parameters()["W0"])
+    def _show_weights(self, model, number, training=False):
+        W0 = model.parameters()["W0"]  # (784, H)
+        self.weights_image.alt = weights_alt(number, min(N_WEIGHT_TILES, W0.shape[1]), training)
+        self.weights_image.value = weights_png(W0, n_units=N_WEIGHT_TILES)
         self.weights_image.layout.display = None
 
     def _notify_listeners(self, result, data):

@@ -11,6 +11,12 @@ function render({ model, el }) {
   canvas.width = size; // one canvas pixel per CSS pixel, whatever the screen's pixel ratio
   canvas.height = size;
   canvas.className = "mlp-draw-canvas";
+  // A name for screen readers: a canvas is a picture to them, and this one is drawn on.
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute(
+    "aria-label",
+    "Drawing area: draw a digit here with the mouse, a pen or a finger; the network reads it",
+  );
   canvas.style.width = `${size}px`;
   canvas.style.height = `${size}px`;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
