@@ -1,5 +1,6 @@
 """notebooks/the_whole_loop.md: its program runs as it is printed and prints what the page says."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +47,17 @@ def test_the_program_prints_what_the_page_says(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == blocks(text, "")[0]
+
+
+def test_the_chinese_page_has_the_same_code_and_numbers():
+    english = PAGE.read_text(encoding="utf-8")
+    chinese = (ROOT / "notebooks" / "zh" / "the_whole_loop.md").read_text(encoding="utf-8")
+
+    def fenced(text):  # every fenced block, its opening line included, in order
+        return re.findall(r"^```[^\n]*\n.*?^```$", text, flags=re.MULTILINE | re.DOTALL)
+
+    def numbers(text):
+        return set(re.findall(r"\d+(?:[.,]\d+)*", text))
+
+    assert fenced(english) and fenced(chinese) == fenced(english)
+    assert numbers(chinese) == numbers(english), numbers(chinese) ^ numbers(english)
