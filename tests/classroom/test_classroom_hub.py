@@ -173,26 +173,30 @@ def test_everyone_gets_their_edition_in_a_private_folder(hub, lesson):
         person.name: round(memory_of(person.server_pid())["VmRSS"] / MB) for person in people
     }
 
-    expected = sorted(
-        [path.name for path in TEACHER_NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")]
-        + ["README.md", "glossary.md", "shapes.md"]
-    )
+    series = [path.name for path in TEACHER_NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")]
+    expected = sorted(series + ["README.md", "glossary.md", "shapes.md", "zh"])
     for name in lesson.students:
         folder = home(name) / FOLDER
         assert mode(home(name)) == 0o700 and mode(folder) == 0o700
         notebooks = sorted(path.name for path in (folder / "notebooks").iterdir())
         assert notebooks == expected  # no TEACHERS.md, no AUTHORING.md
-        texts = [path.read_text() for path in (folder / "notebooks").iterdir()]
+        chinese = sorted(path.name for path in (folder / "notebooks" / "zh").iterdir())
+        assert chinese == sorted(series + ["README.md"])  # the Chinese edition (中文版)
+        files = [*(folder / "notebooks").glob("*.*"), *(folder / "notebooks" / "zh").iterdir()]
+        texts = [path.read_text() for path in files]
         assert leaked_lines(texts) == []
         assert not any("BEGIN SOLUTION" in text or "<details>" in text for text in texts)
-        for path in (folder / "notebooks").iterdir():
+        for path in [*files, folder / "notebooks" / "zh"]:
             assert path.stat().st_uid == home(name).stat().st_uid  # theirs, not root's
         for shared in ("data", "models", "results"):
             assert (folder / shared).resolve() == hub.install.course / shared
 
     folder = home(hub.teacher) / FOLDER
-    for path in (hub.install.course / "notebooks").iterdir():
-        assert (folder / "notebooks" / path.name).read_bytes() == path.read_bytes()
+    course = hub.install.course / "notebooks"
+    for path in (*course.iterdir(), *(course / "zh").iterdir()):
+        if path.is_file():
+            given = folder / "notebooks" / path.relative_to(course)
+            assert given.read_bytes() == path.read_bytes()
     assert (folder / "course").is_dir()
 
 
