@@ -225,3 +225,32 @@ def test_a_changed_english_cell_marks_its_translation_stale(tmp_path, monkeypatc
 def test_the_tool_refuses_a_notebook_that_is_not_an_english_one(capsys):
     assert tool.main(["build", str(tool.ZH_NOTEBOOKS / ENGLISH[0].name)]) == 1
     assert "is not an English notebook in" in capsys.readouterr().err
+
+
+# The standard terms (the bilingual glossary's) against the variants an editor's pass replaced.
+NOT_STANDARD = {
+    "配方": "训练方案 (recipe)",
+    "种子程序": "原博客程序 (the seed program)",
+    "批量大小": "批大小 (batch size)",
+    "小批次": "小批量 (mini-batch)",
+    "留出图像": "验证图像 (validation images)",
+    "随手备查": "随手查阅 (Keep at hand)",
+    "动手练习": "动手试试 (Try it)",
+    "您": "你",
+}
+
+
+def test_the_chinese_uses_the_standard_terms():
+    catalogues = [
+        *tool.TRANSLATIONS.glob("*.po"),
+        ROOT / "mlp_lib/locale/zh/LC_MESSAGES/mlp_lib.po",
+    ]
+    found = [
+        f"{path.name} {message.context or message.id[:30]!r}: {variant} -> {standard}"
+        for path in catalogues
+        for message in tool.read_catalog(path)
+        if message.id
+        for variant, standard in NOT_STANDARD.items()
+        if variant in message.string
+    ]
+    assert not found
