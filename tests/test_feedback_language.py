@@ -357,15 +357,18 @@ def test_placeholders_compare_names_conversions_and_formats():
 NOT_FOR_STUDENTS = {"registry.py", "__main__.py", "__init__.py", "language.py"}
 # Strings with words that are not sentences: the line's own layout, a NumPy error's words that
 # nb01 looks for in the student's exception.
+# An f-string as written in the source (ast.get_source_segment: the same on every Python; the
+# text ast.unparse makes of it changed in 3.12).
 NOT_SENTENCES = {
-    "f\"{('✓' if self.passed else '✗')} {self.name}: {self.message}\"",
+    "f\"{'✓' if self.passed else '✗'} {self.name}: {self.message}\"",
     "a buffer of 16 bytes",
 }
 
 
 def untranslated_strings(path):
     """(line, text) of every string with two words in ``path`` that no _() or N_() wraps."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
 
     def wrapped(node):
@@ -378,7 +381,7 @@ def untranslated_strings(path):
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
-            text = ast.unparse(node)
+            text = ast.get_source_segment(source, node)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if isinstance(parents.get(node), ast.JoinedStr):
                 continue  # a piece of an f-string: the f-string is looked at whole
@@ -414,7 +417,8 @@ def test_every_mistake_and_confirmation_is_built_from_the_catalogue():
     for path in sorted((ROOT / "mlp_lib" / "exercises").glob("*.py")):
         if path.name in NOT_FOR_STUDENTS:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Mistake":
                 value = node.args[0] if node.args else None
             elif isinstance(node, ast.Return):
@@ -422,7 +426,7 @@ def test_every_mistake_and_confirmation_is_built_from_the_catalogue():
             else:
                 continue
             if isinstance(value, ast.JoinedStr):
-                text = ast.unparse(value)
+                text = ast.get_source_segment(source, value)
             elif isinstance(value, ast.Constant) and isinstance(value.value, str):
                 text = value.value
             else:
