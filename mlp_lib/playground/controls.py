@@ -27,6 +27,13 @@ def box(text, kind="info"):
     )
 
 
+def named(widget, name):
+    """``widget`` with the CSS class ``mlp-<name>``: a stable handle for the browser tests (and for
+    styling), and the mark of the project's own markup in the accessibility test."""
+    widget.add_class(f"mlp-{name}")
+    return widget
+
+
 def widget_bundle(widget, text):
     """The widget's display data, with a short text version instead of a repr of every child."""
     bundle = widget._repr_mimebundle_()

@@ -2,7 +2,7 @@
 
 from ..accessible_widgets import AltImage, SliderNames
 from .alt_texts import picker_alt
-from .controls import box, require_widgets, widget_bundle, widgets
+from .controls import box, named, require_widgets, widget_bundle, widgets
 from .figures import plot_image_probabilities, show_png
 
 
@@ -36,10 +36,11 @@ class ImageExplorer:
             )
         )
         # SliderNames: the slider's handle is named "test image" for screen readers.
-        self.widget = W.VBox([self.slider, self.caption, self.image, SliderNames()])
-        self.widget.add_class("mlp-image-picker")
-        self.caption.add_class("mlp-picker-caption")
-        self.image.add_class("mlp-picker-image")
+        named(self.caption, "picker-caption")
+        named(self.image, "picker-image")
+        self.widget = named(
+            W.VBox([self.slider, self.caption, self.image, SliderNames()]), "image-picker"
+        )
         self.slider.observe(lambda _change: self.redraw(), names="value")
         if playground is not None:
             playground.add_listener(self.show_model)

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from ..plots import plot_probabilities
+from ..plots import plot_confusion_matrix, plot_probabilities
 from .settings import MONITOR_SIZE
 
 N_EXAMPLES = 6
@@ -163,6 +163,16 @@ def plot_runs(results, title="The last runs compared"):
         ax_loss.legend(fontsize=8)
         ax_acc.legend(fontsize=8, loc="lower right")
     fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def confusion_figure(result, class_names):
+    """Run ``result``'s confusion matrix, sized for the panel."""
+    fig = plot_confusion_matrix(
+        result.confusion, class_names=class_names, title=f"Run {result.number}: confusion matrix"
+    )
+    fig.set_size_inches(5.2, 4.4)
+    fig.set_dpi(80)
     return fig
 
 

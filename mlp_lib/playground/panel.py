@@ -11,7 +11,6 @@ Every image has a text alternative that follows the run (``alt_texts``), every c
 and the panel's headings are level 3: it sits under a notebook's ``##`` section.
 """
 
-import html
 import threading
 import time
 from collections import deque
@@ -19,13 +18,13 @@ from dataclasses import replace
 
 from ..accessible_widgets import AltImage, SliderNames
 from ..batches import n_batches
-from ..plots import plot_confusion_matrix
 from .alt_texts import CURVES_BEFORE, confusion_alt, curves_alt, examples_alt, runs_alt, weights_alt
 from .controls import (
     CONTROL_WIDTH,
     LABEL_STYLE,
     box,
     make_control,
+    named,
     require_widgets,
     widget_bundle,
     widgets,
@@ -33,19 +32,29 @@ from .controls import (
 from .data import load_data
 from .figures import (
     LiveCurves,
+    confusion_figure,
     example_indices,
     plot_examples,
     plot_runs,
     show_png,
     weights_png,
 )
-from .runs import runs_table, train_run
+from .runs import result_html, runs_table, train_run
 from .settings import CONTROLS, PlaygroundSettings
 
 MAX_RUNS_KEPT = 5
 REFRESH_SECONDS = 0.25  # live plot at most 4 times a second: smooth, and cheap
 RENDER_SHARE = 3  # ...and never more often than every 3x the time a frame takes
 N_WEIGHT_TILES = 16  # hidden units whose first-layer weights are shown
+
+
+def check_settings_type(settings):
+    """Refuse anything but a PlaygroundSettings (or None) with a TypeError that shows how."""
+    if settings is not None and not isinstance(settings, PlaygroundSettings):
+        raise TypeError(
+            f"settings must be a PlaygroundSettings (checked against the controls), got "
+            f"{type(settings).__name__}; try PlaygroundSettings(lr=0.05, epochs=3)"
+        )
 
 
 class Playground:
@@ -72,11 +81,7 @@ class Playground:
         data_loader=load_data,
     ):
         require_widgets()
-        if settings is not None and not isinstance(settings, PlaygroundSettings):
-            raise TypeError(
-                f"settings must be a PlaygroundSettings (checked against the controls), got "
-                f"{type(settings).__name__}; try PlaygroundSettings(lr=0.05, epochs=3)"
-            )
+        check_settings_type(settings)
         # The settings of the next run. Those without a control (KEPT: dtype, validation, ...)
         # are read from here at every Train; the others from the controls.
         self.defaults = settings if settings is not None else PlaygroundSettings()
@@ -119,24 +124,27 @@ class Playground:
         )
         self.train_button.on_click(lambda _button: self.train())
         self.stop_button.on_click(lambda _button: self.stop())
-        self.progress = W.IntProgress(
-            value=0,
-            min=0,
-            max=1,
-            description="progress",
-            style=LABEL_STYLE,
-            layout=W.Layout(width=CONTROL_WIDTH),
+        self.progress = named(
+            W.IntProgress(
+                value=0,
+                min=0,
+                max=1,
+                description="progress",
+                style=LABEL_STYLE,
+                layout=W.Layout(width=CONTROL_WIDTH),
+            ),
+            "progress",
         )
-        self.status = W.HTML(box("Choose the settings, then press Train."))
-        self.live_image = AltImage(layout=W.Layout(flex="0 0 auto"))
+        self.status = named(W.HTML(box("Choose the settings, then press Train.")), "status")
+        self.live_image = named(AltImage(layout=W.Layout(flex="0 0 auto")), "live-plot")
         show_png(self.live_image, self.live.fig, CURVES_BEFORE)
-        self.accuracy_html = W.HTML("")
-        self.runs_html = W.HTML("")
+        self.accuracy_html = named(W.HTML(""), "accuracy")
+        self.runs_html = named(W.HTML(""), "runs")
         hidden = dict(display="none", flex="0 0 auto")  # shown after the first run
-        self.confusion_image = AltImage(layout=W.Layout(**hidden))
-        self.examples_image = AltImage(layout=W.Layout(**hidden))
-        self.compare_image = AltImage(layout=W.Layout(**hidden))
-        self.weights_image = AltImage(layout=W.Layout(**hidden))
+        self.confusion_image = named(AltImage(layout=W.Layout(**hidden)), "confusion")
+        self.examples_image = named(AltImage(layout=W.Layout(**hidden)), "examples")
+        self.compare_image = named(AltImage(layout=W.Layout(**hidden)), "compare")
+        self.weights_image = named(AltImage(layout=W.Layout(**hidden)), "weights")
 
     def _layout(self):
         """Controls beside the live plot; the results and the last runs below."""
@@ -173,21 +181,7 @@ class Playground:
                 SliderNames(),  # a name for each slider's handle, read by screen readers
             ]
         )
-        # CSS class names: stable handles for the browser tests (and for custom styling).
-        for widget, name in (
-            (panel, "playground"),
-            (self.live_image, "live-plot"),
-            (self.status, "status"),
-            (self.accuracy_html, "accuracy"),
-            (self.runs_html, "runs"),
-            (self.progress, "progress"),
-            (self.weights_image, "weights"),
-            (self.confusion_image, "confusion"),
-            (self.examples_image, "examples"),
-            (self.compare_image, "compare"),
-        ):
-            widget.add_class(f"mlp-{name}")
-        return panel
+        return named(panel, "playground")
 
     def _repr_mimebundle_(self, **kwargs):
         """Display the panel when the Playground is the last expression of a cell."""
@@ -210,11 +204,7 @@ class Playground:
         Everything is checked before any control moves, so a bad value changes nothing. The
         settings without a control (``KEPT``) are kept for every later run, as given here.
         """
-        if settings is not None and not isinstance(settings, PlaygroundSettings):
-            raise TypeError(
-                f"settings must be a PlaygroundSettings, got {type(settings).__name__}; "
-                f"try PlaygroundSettings(lr=0.05, epochs=3)"
-            )
+        check_settings_type(settings)
         base = settings if settings is not None else self.settings()
         settings = replace(base, **changes)  # checked here, or a ValueError
         for name, control in self.controls.items():
@@ -358,24 +348,16 @@ class Playground:
         self.progress.bar_style = {"success": "success", "warning": "warning", "error": "danger"}[
             kind
         ]
-        self.accuracy_html.value = (
-            f"<b>Run {result.number}</b> ({html.escape(result.settings.describe())}): "
-            f"<b>{html.escape(result.summary())}</b> · {result.seconds:.1f} s"
-        )
+        self.accuracy_html.value = result_html(result)
         self.runs.append(result)
         self.last_result = result
         self.runs_html.value = runs_table(self.runs)
         # The figures last: they take a moment, and the text above already tells the outcome.
         if result.usable:
             names = data.class_names
-            confusion = plot_confusion_matrix(
-                result.confusion, class_names=names, title=f"Run {result.number}: confusion matrix"
-            )
-            confusion.set_size_inches(5.2, 4.4)
-            confusion.set_dpi(80)
             show_png(
                 self.confusion_image,
-                confusion,
+                confusion_figure(result, names),
                 confusion_alt(result.confusion, names, result.number),
             )
             indices = example_indices(result.model, data)

@@ -243,6 +243,14 @@ def _outcome(result):
     )
 
 
+def result_html(result):
+    """One line of HTML for a finished run: its number, settings, outcome and time."""
+    return (
+        f"<b>Run {result.number}</b> ({html.escape(result.settings.describe())}): "
+        f"<b>{html.escape(result.summary())}</b> · {result.seconds:.1f} s"
+    )
+
+
 def runs_table(results):
     """An HTML table of runs, newest first: their settings and how they ended."""
     head = (
