@@ -24,7 +24,6 @@ with any PO editor (Poedit, Lokalize, a text editor).
 """
 
 import argparse
-import copy
 import datetime
 import io
 import re
@@ -194,9 +193,8 @@ def build(notebooks, run=True):
     for notebook in notebooks:
         nb, missing = chinese_notebook(notebook)
         target = ZH_NOTEBOOKS / Path(notebook).name
-        if not target.exists():
-            target.write_bytes(b"")
-        save(copy.deepcopy(nb), target)
+        target.touch()  # save() replaces a file, keeping its permissions: a new one gets a user's
+        save(nb, target)
         if run:
             seconds = run_notebook(target)
             print(f"{target.relative_to(ROOT)}: run in {seconds:.1f} s", flush=True)
@@ -209,7 +207,9 @@ def main(argv=None):
     parser.add_argument("command", choices=("update", "build", "status"))
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN_*.ipynb")
     parser.add_argument(
-        "--no-run", action="store_true", help="build: write the notebooks without running them"
+        "--no-run",
+        action="store_true",
+        help="build: write the notebooks without running them (a quick look at the text; they keep the English outputs, so the tests fail until a build that runs)",
     )
     args = parser.parse_args(argv)
     notebooks = args.notebooks or english_notebooks()
